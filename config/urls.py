@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
+from django.views.static import serve
+
+from lyceum.accounts.views import language_set
+from lyceum.api.api import api
+from lyceum.core import views as core_views
+
+admin.site.site_header = _("Lyceum administration")
+admin.site.site_title = _("Lyceum admin")
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/setlang/", language_set, name="set_language"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("", include("lyceum.accounts.urls")),
+    path("", include("lyceum.core.urls")),
+]
+
+handler403 = "lyceum.core.views.permission_denied"
+handler404 = "lyceum.core.views.page_not_found"
+
+# Avatars are public; protected media (lesson videos, files) get their own checked views.
+urlpatterns += [
+    re_path(
+        r"^media/(?P<path>avatars/.+)$",
+        serve,
+        {"document_root": settings.MEDIA_ROOT},
+        name="public-media",
+    ),
+]

@@ -1,0 +1,83 @@
+"""Shared fixtures: the personas every view and API test talks about."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from lyceum.accounts.models import Role, User
+from lyceum.accounts.services import mfa_totp_enable, token_create, user_create
+
+PASSWORD = "correct-horse-battery-staple"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_user(email: str, *roles: str, display_name: str = "", **kwargs) -> User:
+    user = user_create(
+        email=email,
+        display_name=display_name or email.split("@")[0].title(),
+        password=PASSWORD,
+        roles=roles or (Role.LEARNER,),
+        **kwargs,
+    )
+    if set(roles) - {Role.LEARNER}:
+        mfa_totp_enable(user=user, secret=TOTP_SECRET)
+    return user
+
+
+@pytest.fixture
+def learner(db) -> User:
+    return make_user("learner@example.org", Role.LEARNER, display_name="Lena Learner")
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return make_user("outsider@example.org", Role.LEARNER, display_name="Otto Outsider")
+
+
+@pytest.fixture
+def instructor(db) -> User:
+    return make_user("instructor@example.org", Role.INSTRUCTOR, display_name="Ada Instructor")
+
+
+@pytest.fixture
+def moderator(db) -> User:
+    return make_user("moderator@example.org", Role.MODERATOR, display_name="Max Moderator")
+
+
+@pytest.fixture
+def operator(db) -> User:
+    return make_user("operator@example.org", Role.OPERATOR, display_name="Olga Operator")
+
+
+@pytest.fixture
+def client_for():
+    """``client_for(user)``: a test client signed in as ``user``."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_token():
+    """``api_token(user)``: a fresh bearer key for ``user``."""
+
+    def make(user: User) -> str:
+        return token_create(user=user, name="test")[1]
+
+    return make

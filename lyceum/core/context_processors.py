@@ -1,0 +1,8 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def site(request: HttpRequest) -> dict[str, object]:
+    return {
+        "SITE_NAME": settings.LYCEUM_SITE_NAME,
+    }

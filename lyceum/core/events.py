@@ -1,0 +1,122 @@
+"""The events channel: the one way a domain action announces itself.
+
+``emit(name, actor=..., obj=..., **props)``
+
+1. validates the name against ``EVENT_NAMES`` and stamps the time,
+2. appends a ``core.Event`` row inside the caller's transaction (behaviour data),
+3. after the transaction commits, runs the handlers registered for that name
+   (points, notifications, webhooks...): in-process by default, on a Celery worker
+   when a broker is configured. A failing handler is logged and never breaks the
+   request or the other handlers; handlers must be idempotent because Celery may
+   run them again.
+
+Apps register handlers in ``AppConfig.ready()`` with ``@events.on("order.paid")``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from lyceum.core.models import Event
+
+logger = logging.getLogger(__name__)
+
+# Every event name in use, ``noun.verb_past``. Add a name here before emitting it.
+EVENT_NAMES: frozenset[str] = frozenset(
+    {
+        # accounts
+        "user.signed_up",
+        "user.signed_in",
+        "user.signed_out",
+        "user.email_verified",
+        "user.profile_updated",
+        "user.locale_changed",
+        "user.data_exported",
+        "user.erased",
+        "survey.completed",
+        "survey.skipped",
+        # api
+        "token.created",
+        "token.revoked",
+    }
+)
+
+Handler = Callable[[Event], None]
+_handlers: dict[str, list[Handler]] = defaultdict(list)
+
+
+class UnknownEvent(ValueError):
+    pass
+
+
+def on(name: str) -> Callable[[Handler], Handler]:
+    """Register ``handler(event)`` to run after commit whenever ``name`` is emitted."""
+    if name not in EVENT_NAMES:
+        raise UnknownEvent(name)
+
+    def decorator(handler: Handler) -> Handler:
+        if handler not in _handlers[name]:
+            _handlers[name].append(handler)
+        return handler
+
+    return decorator
+
+
+def handlers_for(name: str) -> list[Handler]:
+    return list(_handlers.get(name, ()))
+
+
+def emit(
+    name: str, *, actor: Any, obj: models.Model | None = None, at: datetime | None = None, **props: Any
+) -> Event:
+    """Record ``name`` and schedule its handlers. ``at`` backdates imports and demo data."""
+    if name not in EVENT_NAMES:
+        raise UnknownEvent(f"{name!r} is not in core.events.EVENT_NAMES")
+    # Round-trip through JSON so what is stored is exactly what handlers will read.
+    clean_props = json.loads(json.dumps(props, cls=DjangoJSONEncoder))
+    event = Event.objects.create(
+        name=name,
+        occurred_at=at or timezone.now(),
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        props=clean_props,
+    )
+    if _handlers.get(name):
+        transaction.on_commit(lambda: _dispatch(event.pk, name), robust=True)
+    return event
+
+
+def _dispatch(event_id: int, name: str) -> None:
+    if settings.CELERY_BROKER_URL:
+        from lyceum.core.tasks import event_dispatch_task
+
+        event_dispatch_task.delay(event_id)
+    else:
+        event_dispatch(event_id=event_id)
+
+
+def event_dispatch(*, event_id: int) -> int:
+    """Run every handler registered for the event; returns how many succeeded."""
+    event = Event.objects.select_related("actor").filter(pk=event_id).first()
+    if event is None:
+        return 0
+    ok = 0
+    for handler in handlers_for(event.name):
+        try:
+            handler(event)
+        except Exception:
+            logger.exception("event handler %s failed for %s #%s", handler, event.name, event.pk)
+        else:
+            ok += 1
+    return ok

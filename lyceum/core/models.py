@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Event(models.Model):
+    """One domain action, as announced through ``core.events.emit``.
+
+    Append-only behaviour data: analytics, churn and recommendations read it. The
+    actor is kept as a nullable reference so erasing a user anonymises, not deletes,
+    their history.
+    """
+
+    name = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    props = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["name", "occurred_at"], name="core_event_name_time"),
+            models.Index(fields=["actor", "occurred_at"], name="core_event_actor_time"),
+            models.Index(fields=["object_type", "object_id"], name="core_event_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} by {self.actor_id} at {self.occurred_at:%Y-%m-%d %H:%M}"

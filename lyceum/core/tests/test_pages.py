@@ -1,0 +1,47 @@
+import pytest
+
+
+def test_home_page_renders_for_visitors(client, db):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert b"Join free" in response.content
+
+
+def test_unknown_page_is_a_friendly_404(client, db):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert b"find that page" in response.content
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/accounts/signup/"])
+def test_accept_language_picks_chinese_for_the_first_page(client, db, path):
+    response = client.get(path, HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9,en;q=0.5")
+
+    assert response.status_code == 200
+    assert response["Content-Language"] == "zh-hans"
+    assert '<html lang="zh-hans">'.encode() in response.content
+
+
+def test_language_switch_renders_chinese_and_sticks(client, db):
+    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"}, follow=True)
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert '<html lang="zh-hans">' in content
+    assert "免费加入" in content  # "Join free"
+    assert "免费加入" in client.get("/").content.decode()
+
+
+def test_language_switch_rejects_an_unknown_language(client, db):
+    client.post("/i18n/setlang/", {"language": "xx", "next": "/"})
+
+    assert '<html lang="en">' in client.get("/").content.decode()
+
+
+def test_language_switch_ignores_an_offsite_next_url(client, db):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "https://evil.example/"})
+
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
