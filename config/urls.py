@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
-from django.views.static import serve
 
 from lyceum.accounts.views import language_set
 from lyceum.api.api import api
@@ -26,10 +24,5 @@ handler404 = "lyceum.core.views.page_not_found"
 
 # Avatars are public; protected media (lesson videos, files) get their own checked views.
 urlpatterns += [
-    re_path(
-        r"^media/(?P<path>avatars/.+)$",
-        serve,
-        {"document_root": settings.MEDIA_ROOT},
-        name="public-media",
-    ),
+    re_path(r"^media/(?P<path>avatars/.+)$", core_views.public_media, name="public-media"),
 ]

@@ -25,7 +25,11 @@ ROLE_ACCOUNTS = [
     ("learner", "小明 Xiaoming", (Role.LEARNER,), "zh-hans"),
 ]
 
-ZH_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+ZH_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余"
+    "于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 ZH_GIVEN = [
     "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
     "秀兰", "霞", "平", "刚", "桂英", "晨", "子涵", "欣怡", "梓轩", "浩然", "雨桐", "思远", "若曦", "嘉怡", "宇航",
@@ -124,7 +128,11 @@ def seed(ctx: Any) -> None:
             user=learner,
             answers=services.SurveyAnswers(
                 goals=[Goal.SKILL_UP.value, Goal.CAREER_CHANGE.value],
-                interests={"programming": Level.BEGINNER.value, "data": Level.BEGINNER.value, "ai": Level.BEGINNER.value},
+                interests={
+                    "programming": Level.BEGINNER.value,
+                    "data": Level.BEGINNER.value,
+                    "ai": Level.BEGINNER.value,
+                },
                 weekly_hours=6,
                 formats=[Format.VIDEO.value, Format.TEXT.value],
                 study_time=StudyTime.EVENING.value,

@@ -71,7 +71,11 @@ class SurveyForm(forms.Form):
         return [self[f"topic_{t.slug}"] for t in self.topics]
 
     def interests(self) -> dict[str, str]:
-        return {t.slug: self.cleaned_data[f"topic_{t.slug}"] for t in self.topics if self.cleaned_data.get(f"topic_{t.slug}")}
+        return {
+            t.slug: self.cleaned_data[f"topic_{t.slug}"]
+            for t in self.topics
+            if self.cleaned_data.get(f"topic_{t.slug}")
+        }
 
 
 @lru_cache(maxsize=1)
@@ -83,12 +87,17 @@ def timezone_choices() -> list[tuple[str, str]]:
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Display name"), max_length=80)
     bio = forms.CharField(
-        label=_("Bio"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        label=_("Bio"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Markdown is supported."),
     )
     avatar = forms.ImageField(label=_("Avatar"), required=False, help_text=_("PNG, JPEG, WebP or GIF, up to 2 MB."))
     remove_avatar = forms.BooleanField(label=_("Remove current avatar"), required=False)
-    locale = forms.ChoiceField(label=_("Language"), choices=[("", _("Same as browser")), *settings.LANGUAGES], required=False)
+    locale = forms.ChoiceField(
+        label=_("Language"), choices=[("", _("Same as browser")), *settings.LANGUAGES], required=False
+    )
     timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
 
     @classmethod

@@ -54,7 +54,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # Django reads this class attribute
 
     class Meta:
         verbose_name = _("user")
@@ -172,6 +172,9 @@ class LearnerGoal(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["profile", "goal"], name="accounts_goal_unique")]
 
+    def __str__(self) -> str:
+        return self.goal
+
 
 class LearnerFormat(models.Model):
     profile = models.ForeignKey(LearnerProfile, on_delete=models.CASCADE, related_name="formats")
@@ -179,6 +182,9 @@ class LearnerFormat(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["profile", "format"], name="accounts_format_unique")]
+
+    def __str__(self) -> str:
+        return self.format
 
 
 class TopicInterest(models.Model):
@@ -188,6 +194,9 @@ class TopicInterest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["profile", "topic"], name="accounts_interest_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id}:{self.level}"
 
 
 class ApiToken(models.Model):

@@ -24,11 +24,7 @@ from .models import (
 
 
 def learner_profile_for_user(*, user: User) -> LearnerProfile | None:
-    return (
-        LearnerProfile.objects.filter(user=user)
-        .prefetch_related("goals", "formats", "interests__topic")
-        .first()
-    )
+    return LearnerProfile.objects.filter(user=user).prefetch_related("goals", "formats", "interests__topic").first()
 
 
 def user_needs_survey(*, user: User | AnonymousUser) -> bool:
@@ -76,9 +72,7 @@ def survey_aggregate() -> dict[str, Any]:
     format_counts = dict(
         LearnerFormat.objects.filter(profile__in=answered).values_list("format").annotate(n=Count("id")).order_by()
     )
-    time_counts = dict(
-        answered.exclude(study_time="").values_list("study_time").annotate(n=Count("id")).order_by()
-    )
+    time_counts = dict(answered.exclude(study_time="").values_list("study_time").annotate(n=Count("id")).order_by())
     level_rows = (
         TopicInterest.objects.filter(profile__in=answered)
         .values_list("topic_id", "level")
@@ -94,7 +88,7 @@ def survey_aggregate() -> dict[str, Any]:
         h6_10=Count("id", filter=Q(weekly_hours__gte=6, weekly_hours__lte=10)),
         h11_plus=Count("id", filter=Q(weekly_hours__gte=11)),
     )
-    topics = []
+    topics: list[dict[str, Any]] = []
     for topic in Topic.objects.all():
         levels = by_topic.get(topic.pk, {})
         topics.append(
@@ -112,9 +106,7 @@ def survey_aggregate() -> dict[str, Any]:
         "skipped": totals["skipped"],
         "goals": [{"key": k, "label": label, "count": goal_counts.get(k, 0)} for k, label in Goal.choices],
         "formats": [{"key": k, "label": label, "count": format_counts.get(k, 0)} for k, label in Format.choices],
-        "study_times": [
-            {"key": k, "label": label, "count": time_counts.get(k, 0)} for k, label in StudyTime.choices
-        ],
+        "study_times": [{"key": k, "label": label, "count": time_counts.get(k, 0)} for k, label in StudyTime.choices],
         "weekly_hours": hours,
         "topics": topics,
         "levels": [{"key": k, "label": label} for k, label in Level.choices],

@@ -6,8 +6,8 @@ import hashlib
 import secrets
 import uuid
 import zoneinfo
-from datetime import timedelta
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -39,7 +39,8 @@ from .models import (
     User,
 )
 
-ALLOWED_AVATAR_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+# Pillow's format name -> the extension we store. SVG is never accepted (it can carry script).
+ALLOWED_AVATAR_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 
 
 # --- Sign-up, sign-in, roles -------------------------------------------------------------
@@ -145,7 +146,8 @@ def _validate_timezone(name: str) -> str:
     return name
 
 
-def _validate_avatar(avatar: UploadedFile) -> None:
+def _validate_avatar(avatar: UploadedFile) -> str:
+    """Check size and real content; returns the extension to store the image under."""
     from PIL import Image, UnidentifiedImageError
 
     if avatar.size is None or avatar.size > settings.LYCEUM_MAX_AVATAR_BYTES:
@@ -161,6 +163,7 @@ def _validate_avatar(avatar: UploadedFile) -> None:
     if kind not in ALLOWED_AVATAR_FORMATS:
         raise ValidationFailed(_("Upload a valid PNG, JPEG, WebP or GIF image."), field="avatar")
     avatar.seek(0)
+    return ALLOWED_AVATAR_FORMATS[kind]
 
 
 @transaction.atomic
@@ -198,8 +201,8 @@ def user_update_profile(
         user.timezone = _validate_timezone(timezone_name)
         changed.append("timezone")
     if avatar is not None:
-        _validate_avatar(avatar)
-        user.avatar.save(f"{uuid.uuid4().hex}.{avatar.name.rsplit('.', 1)[-1].lower()[:5]}", avatar, save=False)
+        extension = _validate_avatar(avatar)
+        user.avatar.save(f"{uuid.uuid4().hex}.{extension}", avatar, save=False)
         changed.append("avatar")
     elif remove_avatar and user.avatar:
         user.avatar.delete(save=False)
@@ -240,7 +243,9 @@ def _clean_survey(answers: SurveyAnswers) -> SurveyAnswers:
     if answers.study_time and answers.study_time not in StudyTime.values:
         raise ValidationFailed(_("Unknown study time."), field="study_time")
     hours = answers.weekly_hours
-    if hours is not None and (isinstance(hours, bool) or not isinstance(hours, int) or not 0 <= hours <= MAX_WEEKLY_HOURS):
+    if hours is not None and (
+        isinstance(hours, bool) or not isinstance(hours, int) or not 0 <= hours <= MAX_WEEKLY_HOURS
+    ):
         raise ValidationFailed(
             _("Weekly hours must be a whole number from 0 to %(max)s.") % {"max": MAX_WEEKLY_HOURS},
             field="weekly_hours",
@@ -251,9 +256,7 @@ def _clean_survey(answers: SurveyAnswers) -> SurveyAnswers:
 
 
 @transaction.atomic
-def learner_profile_save(
-    *, actor: User, user: User, answers: SurveyAnswers, at: Any = None
-) -> LearnerProfile:
+def learner_profile_save(*, actor: User, user: User, answers: SurveyAnswers, at: Any = None) -> LearnerProfile:
     """Store the needs survey answers (first time or later edits); emits ``survey.completed``."""
     if actor.pk != user.pk:
         raise PermissionDenied(_("You can only answer the survey for yourself."))
@@ -340,7 +343,12 @@ def user_export_data(*, user: User) -> dict[str, Any]:
         },
         "learner_profile": None,
         "activity": [
-            {"name": e.name, "at": e.occurred_at.isoformat(), "object": f"{e.object_type}:{e.object_id}", "props": e.props}
+            {
+                "name": e.name,
+                "at": e.occurred_at.isoformat(),
+                "object": f"{e.object_type}:{e.object_id}",
+                "props": e.props,
+            }
             for e in Event.objects.filter(actor=user).order_by("occurred_at", "id")
         ],
     }
@@ -481,7 +489,7 @@ def roles_sync_permissions() -> dict[str, int]:
     for role in Role.values:
         group, _created = Group.objects.get_or_create(name=role)
         wanted = ROLE_PERMISSIONS.get(role, [])
-        perms = []
+        perms: list[Permission] = []
         for dotted in wanted:
             app_label, codename = dotted.split(".")
             perms.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))

@@ -9,8 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.errors import Throttled
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.throttling import AnonRateThrottle, UserRateThrottle
 
 from lyceum.accounts.api import router as accounts_router
@@ -79,7 +78,9 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(
-        request, 401, {"detail": "Authentication credentials were not provided or are invalid.", "code": "not_authenticated"}
+        request,
+        401,
+        {"detail": "Authentication credentials were not provided or are invalid.", "code": "not_authenticated"},
     )
 
 

@@ -76,9 +76,7 @@ def handlers_for(name: str) -> list[Handler]:
     return list(_handlers.get(name, ()))
 
 
-def emit(
-    name: str, *, actor: Any, obj: models.Model | None = None, at: datetime | None = None, **props: Any
-) -> Event:
+def emit(name: str, *, actor: Any, obj: models.Model | None = None, at: datetime | None = None, **props: Any) -> Event:
     """Record ``name`` and schedule its handlers. ``at`` backdates imports and demo data."""
     if name not in EVENT_NAMES:
         raise UnknownEvent(f"{name!r} is not in core.events.EVENT_NAMES")

@@ -198,7 +198,9 @@ def test_profile_put_then_get(client, learner, api_token):
 def test_profile_put_with_bad_input_is_422_naming_the_field_and_changes_nothing(
     client, learner, api_token, payload, field
 ):
-    learner_profile_save(actor=learner, user=learner, answers=SurveyAnswers(["hobby"], {"design": "beginner"}, 3, [], ""))
+    learner_profile_save(
+        actor=learner, user=learner, answers=SurveyAnswers(["hobby"], {"design": "beginner"}, 3, [], "")
+    )
     key = api_token(learner)
 
     response = client.put("/api/v1/me/profile", payload, content_type="application/json", **_bearer(key))
@@ -213,9 +215,7 @@ def test_profile_put_with_bad_input_is_422_naming_the_field_and_changes_nothing(
 
 @pytest.mark.parametrize("body", ["{not json", '{"goals": [', "\xff\xfe", "[1, 2"])
 def test_malformed_json_is_422_not_500(client, learner, api_token, body):
-    response = client.put(
-        "/api/v1/me/profile", body, content_type="application/json", **_bearer(api_token(learner))
-    )
+    response = client.put("/api/v1/me/profile", body, content_type="application/json", **_bearer(api_token(learner)))
 
     assert response.status_code == 422
     assert response.json()["code"] in {"malformed_body", "validation_error"}

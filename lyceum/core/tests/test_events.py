@@ -46,23 +46,23 @@ def test_handlers_run_only_after_the_transaction_commits(learner, handler_regist
     seen: list[str] = []
     events.on("survey.skipped")(lambda e: seen.append(e.name))
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with transaction.atomic():
-            events.emit("survey.skipped", actor=learner)
-            assert seen == []  # not yet: still inside the transaction
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        events.emit("survey.skipped", actor=learner)
+        assert seen == []  # not yet: still inside the transaction
 
     assert len(callbacks) == 1
     assert seen == ["survey.skipped"]
 
 
-def test_handlers_do_not_run_when_the_transaction_rolls_back(learner, handler_registry, django_capture_on_commit_callbacks):
+def test_handlers_do_not_run_when_the_transaction_rolls_back(
+    learner, handler_registry, django_capture_on_commit_callbacks
+):
     seen: list[str] = []
     events.on("survey.skipped")(lambda e: seen.append(e.name))
 
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            events.emit("survey.skipped", actor=learner)
-            raise RuntimeError("rolled back")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        events.emit("survey.skipped", actor=learner)
+        raise RuntimeError("rolled back")
 
     assert seen == []
     assert not Event.objects.filter(name="survey.skipped").exists()

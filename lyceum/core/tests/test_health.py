@@ -15,12 +15,13 @@ def test_health_is_200_with_database_and_cache_ok(client, db):
 
 
 def test_health_is_503_when_the_database_is_unreachable(client, db, monkeypatch):
-    from django.db.backends.utils import CursorWrapper
+    class Unreachable:
+        vendor = "postgresql"
 
-    def refuse(self, sql, params=None):
-        raise OperationalError("connection refused")
+        def cursor(self):
+            raise OperationalError("connection refused")
 
-    monkeypatch.setattr(CursorWrapper, "execute", refuse)
+    monkeypatch.setattr("lyceum.core.views.connection", Unreachable())
 
     response = client.get("/healthz")
 

@@ -21,7 +21,7 @@ def test_accept_language_picks_chinese_for_the_first_page(client, db, path):
 
     assert response.status_code == 200
     assert response["Content-Language"] == "zh-hans"
-    assert '<html lang="zh-hans">'.encode() in response.content
+    assert b'<html lang="zh-hans">' in response.content
 
 
 def test_language_switch_renders_chinese_and_sticks(client, db):

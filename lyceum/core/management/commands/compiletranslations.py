@@ -26,6 +26,8 @@ class Command(BaseCommand):
                     raise CommandError(f"{po_path}: {exc}") from exc
                 catalog.save_as_mofile(str(mo_path))
                 compiled += 1
-                self.stdout.write(f"compiled {po_path.relative_to(settings.BASE_DIR)} ({catalog.percent_translated()}% translated)")
+                self.stdout.write(
+                    f"compiled {po_path.relative_to(settings.BASE_DIR)} ({catalog.percent_translated()}% translated)"
+                )
         if not compiled:
             self.stdout.write("translations up to date")
