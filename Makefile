@@ -54,7 +54,16 @@ serve: install
 
 # --- Quality --------------------------------------------------------------------------
 
-test: install-test translations
+# Browser tests drive Debian's chromium (never a downloaded browser). Installed when we
+# are root with apt-get (CI, fresh machines); elsewhere the browser tests skip.
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium and CJK fonts for browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	else echo "chromium is not installed and apt-get is not available: browser tests will be skipped"; fi
+
+test: install-test translations browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
