@@ -36,7 +36,6 @@ translations: install
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py sync_roles
 
 demo: migrate
 	$(BIN)/python manage.py seed_demo --users $(DEMO_USERS)

@@ -160,6 +160,9 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_FORMS = {"signup": "lyceum.accounts.forms.SignupForm"}
 ACCOUNT_EMAIL_VERIFICATION = env_str("LYCEUM_EMAIL_VERIFICATION", "mandatory")
+if ACCOUNT_EMAIL_VERIFICATION not in {"mandatory", "optional", "none"}:
+    raise ImproperlyConfigured("LYCEUM_EMAIL_VERIFICATION must be mandatory, optional or none")
+LYCEUM_SIGNUP_OPEN = env_bool("LYCEUM_SIGNUP_OPEN", True)
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False

@@ -22,7 +22,7 @@ def _request_locale(request: HttpRequest) -> str:
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
-        return bool(getattr(settings, "LYCEUM_SIGNUP_OPEN", True))
+        return bool(settings.LYCEUM_SIGNUP_OPEN)
 
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
         user = super().save_user(request, user, form, commit=False)

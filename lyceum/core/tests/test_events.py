@@ -98,3 +98,19 @@ def test_props_are_stored_as_json(learner):
     event = events.emit("user.profile_updated", actor=learner, when=when, amount=3)
 
     assert Event.objects.get(pk=event.pk).props == {"when": "2026-01-02T03:04:05Z", "amount": 3}
+
+
+def test_with_a_broker_handlers_are_queued_on_celery(learner, handler_registry, settings, monkeypatch):
+    from lyceum.core import tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.event_dispatch_task, "delay", lambda event_id: queued.append(event_id))
+    settings.CELERY_BROKER_URL = "redis://broker.invalid:6379/0"
+    ran: list[str] = []
+    events.on("survey.skipped")(lambda e: ran.append(e.name))
+
+    event = events.emit("survey.skipped", actor=learner)
+    events._dispatch(event.pk, event.name)
+
+    assert queued == [event.pk]
+    assert ran == []  # the worker runs them, not the web process

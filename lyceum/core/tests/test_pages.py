@@ -45,3 +45,19 @@ def test_language_switch_ignores_an_offsite_next_url(client, db):
 
     assert response.status_code == 302
     assert "evil.example" not in response["Location"]
+
+
+def test_server_errors_render_the_friendly_500_page(db, settings):
+    from django.test import Client
+    from django.urls import path
+
+    def broken(request):
+        raise RuntimeError("boom")
+
+    settings.ROOT_URLCONF = type("urls", (), {"urlpatterns": [path("boom/", broken)]})
+    client = Client(raise_request_exception=False)
+
+    response = client.get("/boom/")
+
+    assert response.status_code == 500
+    assert b"Something went wrong on our side" in response.content
