@@ -55,7 +55,12 @@ def test_sign_up_can_be_closed_from_settings(client, db, settings):
 
     client.post(
         "/accounts/signup/",
-        {"display_name": "X", "email": "x@example.org", "password1": "long-enough-pass", "password2": "long-enough-pass"},
+        {
+            "display_name": "X",
+            "email": "x@example.org",
+            "password1": "long-enough-pass",
+            "password2": "long-enough-pass",
+        },
     )
 
     assert not User.objects.filter(email="x@example.org").exists()
