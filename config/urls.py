@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lyceum.accounts.views import language_set
 from lyceum.api.api import api
+from lyceum.api.api import not_found_view as api_not_found
 from lyceum.core import views as core_views
 
 admin.site.site_header = _("Lyceum administration")
@@ -15,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("", include("lyceum.accounts.urls")),
     path("", include("lyceum.core.urls")),
 ]

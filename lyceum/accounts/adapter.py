@@ -33,7 +33,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def login(self, request: HttpRequest, user: Any) -> None:
         super().login(request, user)
-        services.user_record_sign_in(user=user, method=getattr(user, "backend", "") or "password")
+        services.user_record_sign_in(user=user, method="web")
 
     def logout(self, request: HttpRequest) -> None:
         user = request.user

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.throttling import AnonRateThrottle, UserRateThrottle
@@ -70,7 +71,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return _error(
             request,
             422,
-            {"detail": "The request body is not valid JSON.", "code": "malformed_body", "field": "body"},
+            {"detail": _("The request body is not valid JSON."), "code": "malformed_body", "field": "body"},
         )
     return _error(request, exc.status_code, {"detail": str(exc.message), "code": "http_error"})
 
@@ -80,13 +81,13 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
     return _error(
         request,
         401,
-        {"detail": "Authentication credentials were not provided or are invalid.", "code": "not_authenticated"},
+        {"detail": _("Authentication credentials were not provided or are invalid."), "code": "not_authenticated"},
     )
 
 
 @api.exception_handler(Throttled)
 def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
-    response = _error(request, 429, {"detail": "Too many requests. Slow down.", "code": "rate_limited"})
+    response = _error(request, 429, {"detail": _("Too many requests. Please slow down."), "code": "rate_limited"})
     if exc.wait:
         response["Retry-After"] = str(int(exc.wait) + 1)
     return response
@@ -94,4 +95,11 @@ def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, {"detail": "Not found.", "code": "not_found"})
+    return _error(request, 404, {"detail": _("Not found."), "code": "not_found"})
+
+
+def not_found_view(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Unknown paths under /api/v1 answer in the API's error shape, not an HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)

@@ -242,3 +242,4 @@ def test_unknown_api_path_is_json_404(client, db):
     response = client.get("/api/v1/nothing-here")
 
     assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
