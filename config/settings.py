@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "ninja",
     "lyceum.core",
     "lyceum.accounts",
+    "lyceum.courses",
+    "lyceum.learning",
     "lyceum.api",
 ]
 

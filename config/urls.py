@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("", include("lyceum.accounts.urls")),
+    path("", include("lyceum.courses.urls")),
+    path("", include("lyceum.learning.urls")),
     path("", include("lyceum.core.urls")),
 ]
 

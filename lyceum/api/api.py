@@ -15,6 +15,8 @@ from ninja.throttling import AnonRateThrottle, UserRateThrottle
 
 from lyceum.accounts.api import router as accounts_router
 from lyceum.core.errors import ApplicationError
+from lyceum.courses.api import router as courses_router
+from lyceum.learning.api import router as learning_router
 
 from .auth import default_auth
 
@@ -28,6 +30,8 @@ api = NinjaAPI(
 )
 
 api.add_router("/", accounts_router)
+api.add_router("/", courses_router)
+api.add_router("/", learning_router)
 
 
 def _error(request: HttpRequest, status: int, payload: dict[str, object]) -> HttpResponse:

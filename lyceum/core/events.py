@@ -45,9 +45,25 @@ EVENT_NAMES: frozenset[str] = frozenset(
         "user.erased",
         "survey.completed",
         "survey.skipped",
-        # api
         "token.created",
         "token.revoked",
+        # courses
+        "course.created",
+        "course.updated",
+        "course.submitted",
+        "course.review_decided",
+        "course.published",
+        "course.archived",
+        "media.uploaded",
+        # learning
+        "enrollment.created",
+        "enrollment.revoked",
+        "lesson.viewed",
+        "video.progressed",
+        "lesson.completed",
+        "quiz.submitted",
+        "course.completed",
+        "certificate.issued",
     }
 )
 
