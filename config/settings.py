@@ -245,6 +245,12 @@ STORAGES = {
     },
 }
 LYCEUM_MAX_AVATAR_BYTES = env_int("LYCEUM_MAX_AVATAR_BYTES", 2 * 1024 * 1024)
+# Course uploads (courses/media.py): lesson video and audio, downloadable files, cover images.
+LYCEUM_MAX_VIDEO_BYTES = env_int("LYCEUM_MAX_VIDEO_BYTES", 2 * 1024 * 1024 * 1024)
+LYCEUM_MAX_FILE_BYTES = env_int("LYCEUM_MAX_FILE_BYTES", 200 * 1024 * 1024)
+LYCEUM_MAX_IMAGE_BYTES = env_int("LYCEUM_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
+# Lesson media links are bound to the viewer's session and expire after this many seconds.
+LYCEUM_MEDIA_URL_TTL = env_int("LYCEUM_MEDIA_URL_TTL", 4 * 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security ------------------------------------------------------------------------------

@@ -53,3 +53,8 @@ class Conflict(ApplicationError):
 class RateLimited(ApplicationError):
     status = 429
     code = "rate_limited"
+
+
+class PaymentRequired(ApplicationError):
+    status = 402
+    code = "payment_required"

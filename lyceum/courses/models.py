@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -76,7 +77,7 @@ class Course(TimeStampedModel):
     estimated_hours = models.DecimalField(
         _("estimated hours"), max_digits=5, decimal_places=1, default=1, validators=[MinValueValidator(0)]
     )
-    instructors = models.ManyToManyField(
+    instructors: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="CourseInstructor", related_name="taught_courses"
     )
     prerequisites = models.ManyToManyField(

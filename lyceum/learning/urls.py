@@ -1,7 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from . import views  # noqa: F401
+from . import views
 
 app_name = "learning"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("courses/<slug:slug>/", views.course_detail, name="course-detail"),
+    path("courses/<slug:slug>/enroll/", views.course_enroll, name="course-enroll"),
+    path("courses/<slug:slug>/lessons/<int:lesson_id>/", views.lesson_detail, name="lesson-detail"),
+    path("courses/<slug:slug>/lessons/<int:lesson_id>/complete/", views.lesson_complete, name="lesson-complete"),
+    path("courses/<slug:slug>/lessons/<int:lesson_id>/quiz/", views.quiz_submit, name="quiz-submit"),
+    path("media/lessons/<int:lesson_id>/<str:token>", views.lesson_media, name="lesson-media"),
+    path("learning/", views.my_learning, name="my-learning"),
+    path("certificates/<str:code>/", views.certificate_detail, name="certificate-detail"),
+    path("certificates/<str:code>/pdf/", views.certificate_download, name="certificate-pdf"),
+]

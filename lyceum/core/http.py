@@ -1,0 +1,91 @@
+"""HTTP helpers: file responses that honour ``Range`` so browsers can seek in media."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.http import content_disposition_header
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 64 * 1024
+
+
+def _iter_range(handle: BinaryIO, start: int, length: int) -> Iterator[bytes]:
+    try:
+        handle.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """One ``bytes=a-b`` range -> (start, end inclusive); None when unsatisfiable.
+
+    Multi-range requests are answered with the first range only (browsers ask for one).
+    """
+    first = header.split(",")[0].strip()
+    match = _RANGE.match(first)
+    if not match or size == 0:
+        return None
+    start_s, end_s = match.groups()
+    if start_s == "" and end_s == "":
+        return None
+    if start_s == "":  # suffix: the last N bytes
+        length = int(end_s)
+        if length == 0:
+            return None
+        return max(0, size - length), size - 1
+    start = int(start_s)
+    end = int(end_s) if end_s else size - 1
+    if start >= size or end < start:
+        return None
+    return start, min(end, size - 1)
+
+
+def ranged_file_response(
+    request: HttpRequest,
+    handle: BinaryIO,
+    *,
+    size: int,
+    content_type: str,
+    filename: str,
+    as_attachment: bool = False,
+) -> HttpResponseBase:
+    """200 with the whole file, 206 with the requested range, or 416 when it cannot be met."""
+    disposition = content_disposition_header(as_attachment, filename) or "inline"
+    header = request.headers.get("Range", "")
+    if not header:
+        response: HttpResponseBase = FileResponse(handle, content_type=content_type)
+        response["Content-Length"] = str(size)
+    else:
+        byte_range = parse_range(header, size)
+        if byte_range is None:
+            handle.close()
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            return response
+        start, end = byte_range
+        response = StreamingHttpResponse(
+            _iter_range(handle, start, end - start + 1), status=206, content_type=content_type
+        )
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        response["Content-Length"] = str(end - start + 1)
+    response["Accept-Ranges"] = "bytes"
+    response["Content-Disposition"] = disposition
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def file_size(handle: BinaryIO) -> int:
+    return os.fstat(handle.fileno()).st_size

@@ -1,0 +1,235 @@
+"""Reads for learning: who may open what, course outlines with the viewer's progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lyceum.accounts.models import Role
+from lyceum.core.errors import NotFound, PermissionDenied
+from lyceum.courses.models import Course, CourseStatus, Lesson, LessonKind, Module, Question, Quiz
+
+from .models import Certificate, Enrollment, LessonProgress, QuizAttempt
+
+
+def _is_staff_for(user: Any, course: Course, instructor_ids: set[int] | None = None) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.OPERATOR):
+        return True
+    if instructor_ids is None:
+        instructor_ids = set(course.course_instructors.values_list("user_id", flat=True))
+    return user.pk in instructor_ids
+
+
+def enrollment_for(*, user: Any, course: Course) -> Enrollment | None:
+    if not user.is_authenticated:
+        return None
+    return Enrollment.objects.filter(user=user, course=course).first()
+
+
+@dataclass(frozen=True)
+class Access:
+    allowed: bool
+    reason: str = ""  # "", "enroll", "locked", "unpublished"
+    opens_at: datetime | None = None
+
+
+def lesson_access(
+    *, user: Any, lesson: Lesson, enrollment: Enrollment | None, is_course_staff: bool, now: datetime | None = None
+) -> Access:
+    """The one rule for opening a lesson (its page, API and media file)."""
+    if is_course_staff:
+        return Access(True)
+    course = lesson.course
+    # Archived courses stay open to those enrolled; drafts are for their authors only.
+    archived_but_enrolled = course.status == CourseStatus.ARCHIVED and enrollment is not None and enrollment.is_active
+    if course.status != CourseStatus.PUBLISHED and not archived_but_enrolled:
+        return Access(False, "unpublished")
+    if lesson.is_preview and course.status == CourseStatus.PUBLISHED:
+        return Access(True)
+    if enrollment is None or not enrollment.is_active:
+        return Access(False, "enroll")
+    now = now or timezone.now()
+    opens = [t for t in (lesson.module.opens_at(enrollment.created_at), lesson.opens_at(enrollment.created_at)) if t]
+    if opens and max(opens) > now:
+        return Access(False, "locked", max(opens))
+    return Access(True)
+
+
+@dataclass
+class LessonRow:
+    lesson: Lesson
+    access: Access
+    progress: LessonProgress | None
+
+
+@dataclass
+class ModuleRow:
+    module: Module
+    lessons: list[LessonRow] = field(default_factory=list)
+
+
+@dataclass
+class CoursePage:
+    course: Course
+    enrollment: Enrollment | None
+    is_course_staff: bool
+    modules: list[ModuleRow]
+    instructors: list[Any]
+    lesson_count: int
+    total_seconds: int
+    completed_count: int
+    required_count: int
+
+    @property
+    def has_access(self) -> bool:
+        return self.is_course_staff or (self.enrollment is not None and self.enrollment.is_active)
+
+    def first_open_lesson(self) -> Lesson | None:
+        for module in self.modules:
+            for row in module.lessons:
+                if row.access.allowed:
+                    return row.lesson
+        return None
+
+    def lesson_sequence(self) -> list[Lesson]:
+        return [row.lesson for module in self.modules for row in module.lessons]
+
+
+def _course_queryset() -> QuerySet[Course]:
+    return Course.objects.select_related("category").prefetch_related(
+        "tags",
+        "course_instructors__user",
+        Prefetch("prerequisites", queryset=Course.objects.filter(status=CourseStatus.PUBLISHED)),
+        Prefetch(
+            "modules",
+            queryset=Module.objects.prefetch_related(
+                Prefetch("lessons", queryset=Lesson.objects.order_by("position", "id"))
+            ),
+        ),
+        "changes",
+    )
+
+
+def course_page(*, user: Any, slug: str) -> CoursePage:
+    """A course with its outline, as this viewer may see it. Constant number of queries."""
+    course = _course_queryset().filter(slug=slug).first()
+    if course is None:
+        raise NotFound(_("No such course."))
+    instructor_links = list(course.course_instructors.all())
+    is_staff = _is_staff_for(user, course, {link.user_id for link in instructor_links})
+    if course.status in (CourseStatus.DRAFT, CourseStatus.IN_REVIEW) and not is_staff:
+        raise NotFound(_("No such course."))
+    enrollment = enrollment_for(user=user, course=course)
+    if course.status == CourseStatus.ARCHIVED and not is_staff and enrollment is None:
+        raise NotFound(_("No such course."))
+    progress: dict[int, LessonProgress] = {}
+    if user.is_authenticated:
+        progress = {p.lesson_id: p for p in LessonProgress.objects.filter(user=user, course=course)}
+    now = timezone.now()
+    modules: list[ModuleRow] = []
+    total_seconds = completed = required = count = 0
+    for module in course.modules.all():
+        row = ModuleRow(module)
+        for lesson in module.lessons.all():
+            lesson.course = course  # avoid a query per lesson in lesson_access
+            lesson.module = module
+            access = lesson_access(user=user, lesson=lesson, enrollment=enrollment, is_course_staff=is_staff, now=now)
+            lesson_progress = progress.get(lesson.pk)
+            row.lessons.append(LessonRow(lesson, access, lesson_progress))
+            total_seconds += lesson.duration_seconds
+            count += 1
+            if lesson.is_required:
+                required += 1
+                if lesson_progress is not None and lesson_progress.completed_at is not None:
+                    completed += 1
+        modules.append(row)
+    return CoursePage(
+        course=course,
+        enrollment=enrollment,
+        is_course_staff=is_staff,
+        modules=modules,
+        instructors=[link.user for link in instructor_links],
+        lesson_count=count,
+        total_seconds=total_seconds,
+        completed_count=completed,
+        required_count=required,
+    )
+
+
+@dataclass
+class LessonContext:
+    page: CoursePage
+    lesson: Lesson
+    progress: LessonProgress | None
+    previous: Lesson | None
+    next: Lesson | None
+
+
+def lesson_get_for_user(*, user: Any, course_slug: str | None = None, lesson_id: int) -> LessonContext:
+    """The permission-checked fetcher for a lesson: NotFound or PermissionDenied, never a leak."""
+    lesson_course = Lesson.objects.filter(pk=lesson_id).values_list("course__slug", flat=True).first()
+    if lesson_course is None or (course_slug is not None and lesson_course != course_slug):
+        raise NotFound(_("No such lesson."))
+    page = course_page(user=user, slug=lesson_course)
+    sequence = page.lesson_sequence()
+    for module in page.modules:
+        for row in module.lessons:
+            if row.lesson.pk != lesson_id:
+                continue
+            if not row.access.allowed:
+                if row.access.reason == "locked" and row.access.opens_at:
+                    when = timezone.localtime(row.access.opens_at).strftime("%Y-%m-%d %H:%M")
+                    raise PermissionDenied(_("This lesson opens on %(when)s.") % {"when": when}, code="locked")
+                raise PermissionDenied(_("Enroll in the course to open this lesson."), code="enrollment_required")
+            index = sequence.index(row.lesson)
+            return LessonContext(
+                page=page,
+                lesson=row.lesson,
+                progress=row.progress,
+                previous=sequence[index - 1] if index > 0 else None,
+                next=sequence[index + 1] if index + 1 < len(sequence) else None,
+            )
+    raise NotFound(_("No such lesson."))
+
+
+def quiz_for_lesson(*, lesson: Lesson) -> Quiz | None:
+    if lesson.kind != LessonKind.QUIZ:
+        return None
+    return (
+        Quiz.objects.filter(lesson=lesson)
+        .prefetch_related(Prefetch("questions", queryset=Question.objects.prefetch_related("choices")))
+        .first()
+    )
+
+
+def quiz_attempts_for(*, user: Any, quiz: Quiz) -> QuerySet[QuizAttempt]:
+    return QuizAttempt.objects.filter(user=user, quiz=quiz)
+
+
+def learner_enrollments(*, user: Any) -> list[Enrollment]:
+    """My learning: active and completed enrollments, most recent activity first."""
+    return list(
+        Enrollment.objects.filter(user=user, revoked_at__isnull=True)
+        .filter(Q(access_until__isnull=True) | Q(access_until__gt=timezone.now()) | Q(completed_at__isnull=False))
+        .select_related("course", "last_lesson")
+        .prefetch_related("course__course_instructors__user")
+        .order_by("completed_at", "-last_activity_at", "-created_at")
+    )
+
+
+def learner_certificates(*, user: Any) -> QuerySet[Certificate]:
+    return Certificate.objects.filter(user=user, revoked_at__isnull=True).select_related("course")
+
+
+def certificate_get(*, code: str) -> Certificate:
+    certificate = Certificate.objects.select_related("course", "user").filter(code=code.strip().upper()).first()
+    if certificate is None:
+        raise NotFound(_("No certificate has this code."))
+    return certificate

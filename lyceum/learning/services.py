@@ -1,0 +1,339 @@
+"""Every write to learning data: enrollment (the one access record), progress, quizzes,
+completion and certificates."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lyceum.core import events
+from lyceum.core.errors import Conflict, NotFound, PaymentRequired, ValidationFailed
+from lyceum.courses.models import Course, CourseStatus, Lesson, LessonKind, MatchMode, QuestionKind, Quiz
+
+from . import selectors
+from .models import Certificate, Enrollment, EnrollmentSource, LessonProgress, QuizAttempt
+
+COMPLETE_AT_PERCENT = 95  # watching this much of a video counts as finishing it
+MAX_SHORT_ANSWER = 1000
+
+
+# --- Enrollment ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrollment_create(
+    *,
+    user: Any,
+    course: Course,
+    source: str = EnrollmentSource.FREE,
+    access_until: datetime | None = None,
+    at: datetime | None = None,
+) -> Enrollment:
+    """Give ``user`` access to ``course``. Idempotent: an active enrollment is returned as is.
+
+    Free enrollment needs a published free course; purchases and memberships (commerce)
+    pass their own source and ``access_until``.
+    """
+    if source not in EnrollmentSource.values:
+        raise ValidationFailed(_("Unknown enrollment source."), field="source")
+    if course.status != CourseStatus.PUBLISHED:
+        raise NotFound(_("No such course."))
+    if source == EnrollmentSource.FREE and not course.is_free:
+        raise PaymentRequired(_("This course is for sale. Buy it to enroll."))
+    enrollment = Enrollment.objects.select_for_update().filter(user=user, course=course).first()
+    if enrollment is not None:
+        if enrollment.is_active and (access_until is None or (enrollment.access_until or access_until) >= access_until):
+            return enrollment
+        enrollment.revoked_at = None
+        enrollment.source = source
+        enrollment.access_until = access_until
+        enrollment.save(update_fields=["revoked_at", "source", "access_until", "updated_at"])
+        events.emit("enrollment.created", actor=user, obj=enrollment, at=at, source=source, renewed=True)
+        return enrollment
+    try:
+        with transaction.atomic():
+            enrollment = Enrollment.objects.create(
+                user=user,
+                course=course,
+                source=source,
+                access_until=access_until,
+                last_activity_at=at or timezone.now(),
+            )
+            if at is not None:
+                Enrollment.objects.filter(pk=enrollment.pk).update(created_at=at)
+                enrollment.created_at = at
+    except IntegrityError:  # a concurrent request enrolled first
+        return Enrollment.objects.get(user=user, course=course)
+    from lyceum.courses.services import course_enrollment_count_increment
+
+    course_enrollment_count_increment(course=course)
+    events.emit("enrollment.created", actor=user, obj=enrollment, at=at, course=course.pk, source=source)
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_revoke(*, actor: Any, enrollment: Enrollment, reason: str = "") -> Enrollment:
+    """Remove access (refund, expiry). Progress and certificates are kept."""
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.revoked_at is None:
+        enrollment.revoked_at = timezone.now()
+        enrollment.save(update_fields=["revoked_at", "updated_at"])
+        events.emit("enrollment.revoked", actor=actor, obj=enrollment, reason=reason[:200])
+    return enrollment
+
+
+# --- Progress ---------------------------------------------------------------------------------
+
+
+def _active_enrollment(user: Any, course: Course) -> Enrollment | None:
+    enrollment = Enrollment.objects.select_for_update().filter(user=user, course=course).first()
+    return enrollment if enrollment is not None and enrollment.is_active else None
+
+
+def _progress_row(user: Any, lesson: Lesson, at: datetime | None = None) -> LessonProgress:
+    progress = LessonProgress.objects.select_for_update().filter(user=user, lesson=lesson).first()
+    if progress is None:
+        try:
+            with transaction.atomic():
+                progress = LessonProgress.objects.create(
+                    user=user, lesson=lesson, course_id=lesson.course_id, first_viewed_at=at or timezone.now()
+                )
+        except IntegrityError:
+            progress = LessonProgress.objects.select_for_update().get(user=user, lesson=lesson)
+    return progress
+
+
+@transaction.atomic
+def lesson_view_record(*, user: Any, lesson: Lesson, at: datetime | None = None) -> LessonProgress | None:
+    """A signed-in learner opened a lesson: remember it for "continue where I left off"."""
+    if not user.is_authenticated:
+        return None
+    progress = _progress_row(user, lesson, at)
+    enrollment = _active_enrollment(user, lesson.course)
+    if enrollment is not None:
+        enrollment.last_lesson = lesson
+        enrollment.last_activity_at = at or timezone.now()
+        enrollment.save(update_fields=["last_lesson", "last_activity_at", "updated_at"])
+    events.emit("lesson.viewed", actor=user, obj=lesson, at=at, course=lesson.course_id)
+    return progress
+
+
+def _clean_position(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationFailed(_("Position must be a number of seconds."), field="position_seconds")
+    if value != value or value < 0 or value > 7 * 24 * 3600:  # NaN, negative, absurd
+        raise ValidationFailed(_("Position must be between 0 and the lesson's length."), field="position_seconds")
+    return int(value)
+
+
+@transaction.atomic
+def lesson_progress_update(*, user: Any, lesson_id: int, position_seconds: Any) -> LessonProgress:
+    """Video/audio position from the player. Resume point follows the learner; progress never
+    goes backwards and never past 100 %, however the updates arrive."""
+    position = _clean_position(position_seconds)
+    context = selectors.lesson_get_for_user(user=user, lesson_id=lesson_id)
+    lesson = context.lesson
+    if lesson.kind not in (LessonKind.VIDEO, LessonKind.AUDIO):
+        raise ValidationFailed(_("Only video and audio lessons track a position."), field="position_seconds")
+    if lesson.duration_seconds:
+        position = min(position, lesson.duration_seconds)
+    progress = _progress_row(user, lesson)
+    before = progress.percent
+    progress.position_seconds = position
+    progress.furthest_seconds = max(progress.furthest_seconds, position)
+    if lesson.duration_seconds:
+        percent = min(100, progress.furthest_seconds * 100 // lesson.duration_seconds)
+        progress.percent = max(progress.percent, percent)
+    progress.save(update_fields=["position_seconds", "furthest_seconds", "percent", "updated_at"])
+    if progress.percent // 10 > before // 10:  # one event per 10 % step, not per heartbeat
+        events.emit("video.progressed", actor=user, obj=lesson, course=lesson.course_id, percent=progress.percent)
+    if progress.percent >= COMPLETE_AT_PERCENT and progress.completed_at is None:
+        _complete(user, lesson, progress)
+    return progress
+
+
+@transaction.atomic
+def lesson_complete(*, user: Any, lesson_id: int, at: datetime | None = None) -> LessonProgress:
+    """The learner marks a lesson done. Quizzes complete only by passing them."""
+    context = selectors.lesson_get_for_user(user=user, lesson_id=lesson_id)
+    if context.lesson.kind == LessonKind.QUIZ:
+        raise ValidationFailed(_("Pass the quiz to complete this lesson."), field="lesson")
+    if not user.is_authenticated:
+        raise ValidationFailed(_("Sign in to track progress."), field="lesson")
+    progress = _progress_row(user, context.lesson, at)
+    if progress.completed_at is None:
+        _complete(user, context.lesson, progress, at)
+    return progress
+
+
+def _complete(user: Any, lesson: Lesson, progress: LessonProgress, at: datetime | None = None) -> None:
+    progress.completed_at = at or timezone.now()
+    progress.percent = 100
+    progress.save(update_fields=["completed_at", "percent", "updated_at"])
+    events.emit("lesson.completed", actor=user, obj=lesson, at=at, course=lesson.course_id)
+    _course_progress_refresh(user, lesson.course, at)
+
+
+def _course_progress_refresh(user: Any, course: Course, at: datetime | None = None) -> None:
+    enrollment = _active_enrollment(user, course)
+    if enrollment is None:
+        return
+    counts = Lesson.objects.filter(course=course, is_required=True).aggregate(
+        required=Count("id"),
+        done=Count("id", filter=Q(progress__user=user, progress__completed_at__isnull=False)),
+    )
+    required, done = counts["required"], counts["done"]
+    enrollment.progress_percent = 100 if required == 0 else min(100, done * 100 // required)
+    enrollment.last_activity_at = at or timezone.now()
+    fields = ["progress_percent", "last_activity_at", "updated_at"]
+    newly_completed = required > 0 and done >= required and enrollment.completed_at is None
+    if newly_completed:
+        enrollment.completed_at = at or timezone.now()
+        fields.append("completed_at")
+    enrollment.save(update_fields=fields)
+    if newly_completed:
+        events.emit("course.completed", actor=user, obj=course, at=at, enrollment=enrollment.pk)
+        certificate_issue(enrollment=enrollment, at=at)
+
+
+# --- Quizzes ---------------------------------------------------------------------------------------
+
+
+def _normalise(text: str, case_sensitive: bool) -> str:
+    text = " ".join(text.split())
+    return text if case_sensitive else text.casefold()
+
+
+def _grade_question(question: Any, answer: Any, field: str) -> bool:
+    choices = list(question.choices.all())
+    correct_ids = {c.pk for c in choices if c.is_correct}
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.TRUE_FALSE) and choices:
+        if answer is None:
+            return False
+        if isinstance(answer, bool) or not isinstance(answer, int):
+            raise ValidationFailed(_("Choose one answer."), field=field)
+        if answer not in {c.pk for c in choices}:
+            raise ValidationFailed(_("That answer is not one of the choices."), field=field)
+        return answer in correct_ids
+    if question.kind == QuestionKind.TRUE_FALSE:  # stored without choices: accepted_answers = [true|false]
+        if answer is None:
+            return False
+        if not isinstance(answer, bool):
+            raise ValidationFailed(_("Answer true or false."), field=field)
+        expected = question.accepted_answers[0] if question.accepted_answers else None
+        if isinstance(expected, str):
+            expected = expected.strip().lower() in {"true", "1", "yes", "t"}
+        return answer is expected
+    if question.kind == QuestionKind.MULTIPLE:
+        if answer is None:
+            return False
+        if not isinstance(answer, list) or any(isinstance(a, bool) or not isinstance(a, int) for a in answer):
+            raise ValidationFailed(_("Choose a list of answers."), field=field)
+        if not set(answer) <= {c.pk for c in choices}:
+            raise ValidationFailed(_("That answer is not one of the choices."), field=field)
+        return set(answer) == correct_ids
+    # Short answer.
+    if answer is None:
+        return False
+    if not isinstance(answer, str):
+        raise ValidationFailed(_("Type your answer as text."), field=field)
+    if len(answer) > MAX_SHORT_ANSWER:
+        raise ValidationFailed(_("The answer is too long."), field=field)
+    accepted = [str(a) for a in (question.accepted_answers or [])]
+    if question.match_mode == MatchMode.REGEX:
+        flags = 0 if question.case_sensitive else re.IGNORECASE
+        for pattern in accepted:
+            try:
+                if re.fullmatch(pattern, answer.strip(), flags):
+                    return True
+            except re.error:
+                continue
+        return False
+    given = _normalise(answer, question.case_sensitive)
+    return any(given == _normalise(a, question.case_sensitive) for a in accepted)
+
+
+@transaction.atomic
+def quiz_attempt_submit(*, user: Any, quiz_id: int, answers: Any) -> QuizAttempt:
+    """Grade a quiz attempt on the server. Answers: {question_id: choice id | [ids] | text | bool}."""
+    quiz = Quiz.objects.select_related("lesson").filter(pk=quiz_id).first()
+    if quiz is None:
+        raise NotFound(_("No such quiz."))
+    selectors.lesson_get_for_user(user=user, lesson_id=quiz.lesson_id)  # 403/404 for no access
+    if not user.is_authenticated:
+        raise ValidationFailed(_("Sign in to take the quiz."), field="answers")
+    if not isinstance(answers, dict):
+        raise ValidationFailed(_("Answers must map question ids to answers."), field="answers")
+    quiz = selectors.quiz_for_lesson(lesson=quiz.lesson) or quiz
+    questions = {str(q.pk): q for q in quiz.questions.all()}
+    if unknown := sorted(set(map(str, answers)) - set(questions)):
+        raise ValidationFailed(_("Unknown question: %(ids)s") % {"ids": ", ".join(unknown)}, field="answers")
+    # Lock the learner's attempts on this quiz so the attempts limit holds under races.
+    enrollment = _active_enrollment(user, quiz.lesson.course)
+    previous = QuizAttempt.objects.select_for_update().filter(user=user, quiz=quiz)
+    used = previous.count()
+    if quiz.max_attempts and used >= quiz.max_attempts:
+        raise Conflict(_("You have used all %(n)s attempts.") % {"n": quiz.max_attempts}, code="attempts_exhausted")
+    score = max_score = 0
+    results: dict[str, bool] = {}
+    clean_answers = {str(k): v for k, v in answers.items()}
+    for qid, question in questions.items():
+        correct = _grade_question(question, clean_answers.get(qid), f"answers.{qid}")
+        results[qid] = correct
+        max_score += question.points
+        score += question.points if correct else 0
+    percent = 100 if max_score == 0 else score * 100 // max_score
+    passed = percent >= quiz.pass_percent
+    attempt = QuizAttempt.objects.create(
+        user=user,
+        quiz=quiz,
+        number=used + 1,
+        answers={"given": clean_answers, "correct": results},
+        score=score,
+        max_score=max_score,
+        percent=percent,
+        passed=passed,
+    )
+    events.emit(
+        "quiz.submitted", actor=user, obj=quiz, course=quiz.lesson.course_id, percent=percent, passed=passed,
+        attempt=attempt.number,
+    )  # fmt: skip
+    if passed and enrollment is not None:
+        progress = _progress_row(user, quiz.lesson)
+        if progress.completed_at is None:
+            _complete(user, quiz.lesson, progress)
+    return attempt
+
+
+# --- Certificates ------------------------------------------------------------------------------------
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def _certificate_code() -> str:
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    return f"LYC-{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def certificate_issue(*, enrollment: Enrollment, at: datetime | None = None) -> Certificate:
+    existing = Certificate.objects.filter(user=enrollment.user, course=enrollment.course).first()
+    if existing is not None:
+        return existing
+    user = enrollment.user
+    certificate = Certificate.objects.create(
+        user=user,
+        course=enrollment.course,
+        code=_certificate_code(),
+        learner_name=(user.display_name or user.email.split("@")[0])[:120],
+        course_title=enrollment.course.title[:160],
+        issued_at=at or timezone.now(),
+    )
+    events.emit("certificate.issued", actor=user, obj=certificate, at=at, course=enrollment.course_id)
+    return certificate
