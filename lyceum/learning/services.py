@@ -261,7 +261,7 @@ def _grade_question(question: Any, answer: Any, field: str) -> bool:
 
 
 @transaction.atomic
-def quiz_attempt_submit(*, user: Any, quiz_id: int, answers: Any) -> QuizAttempt:
+def quiz_attempt_submit(*, user: Any, quiz_id: int, answers: Any, at: datetime | None = None) -> QuizAttempt:
     """Grade a quiz attempt on the server. Answers: {question_id: choice id | [ids] | text | bool}."""
     quiz = Quiz.objects.select_related("lesson").filter(pk=quiz_id).first()
     if quiz is None:
@@ -300,15 +300,16 @@ def quiz_attempt_submit(*, user: Any, quiz_id: int, answers: Any) -> QuizAttempt
         max_score=max_score,
         percent=percent,
         passed=passed,
+        submitted_at=at or timezone.now(),
     )
     events.emit(
-        "quiz.submitted", actor=user, obj=quiz, course=quiz.lesson.course_id, percent=percent, passed=passed,
+        "quiz.submitted", actor=user, obj=quiz, at=at, course=quiz.lesson.course_id, percent=percent, passed=passed,
         attempt=attempt.number,
     )  # fmt: skip
     if passed and enrollment is not None:
-        progress = _progress_row(user, quiz.lesson)
+        progress = _progress_row(user, quiz.lesson, at)
         if progress.completed_at is None:
-            _complete(user, quiz.lesson, progress)
+            _complete(user, quiz.lesson, progress, at)
     return attempt
 
 
