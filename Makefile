@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help run install install-test migrate translations messages demo serve test lint typecheck \
-        contracts pytest lock browser-deps clean demo-otp
+        contracts pytest lock browser-deps clean demo-otp bench-pages
 
 help:
 	@echo "make run    install, migrate, load the demo community, serve on http://$(HOST):$(PORT)"
@@ -72,6 +72,10 @@ test: install-test translations browser-deps
 
 pytest: install-test translations
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Benchmarks print figures (docs/PERFORMANCE.md records them); they assert nothing.
+bench-pages: install
+	$(BIN)/python bench/pages.py
 
 # Re-extract translatable strings into locale/zh_Hans (needs xgettext from gettext).
 messages: install
