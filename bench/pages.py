@@ -24,7 +24,7 @@ if "DATABASE_URL" not in os.environ:
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -63,7 +63,7 @@ def build() -> tuple[object, list]:
                 status=CourseStatus.PUBLISHED,
                 published_at=now,
                 is_free=True,
-            )  # fmt: skip
+            )
             for i in range(COURSES)
         ]
     )
@@ -126,9 +126,8 @@ def measure(client: Client, url: str) -> tuple[float, float, int]:
 def main() -> None:
     start = time.perf_counter()
     learner, courses = build()
-    print(
-        f"data: {COURSES} courses x {LESSONS} lessons, {LEARNERS} learners ({time.perf_counter() - start:.1f}s to build)"
-    )
+    built = time.perf_counter() - start
+    print(f"data: {COURSES} courses x {LESSONS} lessons, {LEARNERS} learners ({built:.1f}s to build)")
     print(f"database: {connection.vendor}; {RUNS} requests per page\n")
     client = Client()
     client.force_login(learner)
