@@ -1,0 +1,224 @@
+"""Reads of courses data with relations: catalog and search above, authoring and review below."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# --- authoring selectors below ---
+# Reads for the instructor studio, the review queue and the changelog. The permission
+# rules live here so that pages, services and other apps ask the same question.
+
+
+from django.db.models import Count, Prefetch, QuerySet  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
+
+from lyceum.accounts.models import Role  # noqa: E402
+from lyceum.core.errors import NotFound, PermissionDenied  # noqa: E402
+
+from .models import (  # noqa: E402
+    Course,
+    CourseChange,
+    CourseInstructor,
+    CourseReview,
+    CourseStatus,
+    Lesson,
+    LessonKind,
+    Module,
+    Question,
+    ReviewDecision,
+)
+
+# Moderators become expert reviewers when an operator grants them this permission
+# (admin → user → permissions: "courses | course review | Can change course review").
+REVIEWER_PERMISSION = "courses.change_coursereview"
+
+
+def user_can_author(*, user: Any) -> bool:
+    """Instructors and operators may create courses and open the studio."""
+    return bool(user.is_authenticated and (user.has_role(Role.INSTRUCTOR) or user.has_role(Role.OPERATOR)))
+
+
+def course_user_is_instructor(*, user: Any, course: Course) -> bool:
+    if not user.is_authenticated:
+        return False
+    return CourseInstructor.objects.filter(course=course, user=user).exists()
+
+
+def course_user_can_edit(*, user: Any, course: Course) -> bool:
+    """Operators, and the course's own instructors while they hold the instructor role."""
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.OPERATOR):
+        return True
+    return user.has_role(Role.INSTRUCTOR) and course_user_is_instructor(user=user, course=course)
+
+
+def user_is_reviewer(*, user: Any) -> bool:
+    """Operators, and moderators an operator designated as expert reviewers."""
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.OPERATOR):
+        return True
+    return user.has_role(Role.MODERATOR) and user.has_perm(REVIEWER_PERMISSION)
+
+
+def course_user_can_review(*, user: Any, course: Course) -> bool:
+    """A reviewer who does not teach the course (no one reviews their own course)."""
+    return user_is_reviewer(user=user) and not course_user_is_instructor(user=user, course=course)
+
+
+def course_user_can_preview(*, user: Any, course: Course) -> bool:
+    """Who may open every lesson and media file of a course, whatever its status:
+    its editors, and reviewers while the course waits for review."""
+    if course_user_can_edit(user=user, course=course):
+        return True
+    return course.status == CourseStatus.IN_REVIEW and user_is_reviewer(user=user)
+
+
+def course_list_for_studio(*, user: Any) -> QuerySet[Course]:
+    """The studio's course list: the user's own courses (operators: every course)."""
+    courses = Course.objects.all()
+    if not user.has_role(Role.OPERATOR):
+        courses = courses.filter(course_instructors__user=user)
+    return (
+        courses.annotate(
+            module_total=Count("modules", distinct=True),
+            lesson_total=Count("lessons", distinct=True),
+        )
+        .prefetch_related(
+            Prefetch(
+                "course_instructors",
+                queryset=CourseInstructor.objects.select_related("user").order_by("position", "id"),
+            )
+        )
+        .order_by("-updated_at", "-id")
+    )
+
+
+def _course_for_edit(*, user: Any, course: Course) -> Course:
+    if not course_user_can_edit(user=user, course=course):
+        raise PermissionDenied(_("Only this course's instructors can change it."))
+    return course
+
+
+def course_get_for_edit(*, user: Any, course_id: int) -> Course:
+    """The permission-checked fetcher of the studio: NotFound or PermissionDenied."""
+    course = Course.objects.select_related("category").filter(pk=course_id).first()
+    if course is None:
+        raise NotFound(_("No such course."))
+    return _course_for_edit(user=user, course=course)
+
+
+def module_get_for_edit(*, user: Any, module_id: int) -> Module:
+    module = Module.objects.select_related("course").filter(pk=module_id).first()
+    if module is None:
+        raise NotFound(_("No such module."))
+    _course_for_edit(user=user, course=module.course)
+    return module
+
+
+def lesson_get_for_edit(*, user: Any, lesson_id: int) -> Lesson:
+    lesson = Lesson.objects.select_related("course", "module").filter(pk=lesson_id).first()
+    if lesson is None:
+        raise NotFound(_("No such lesson."))
+    _course_for_edit(user=user, course=lesson.course)
+    return lesson
+
+
+def lesson_get_for_preview(*, user: Any, lesson_id: int) -> Lesson:
+    """A lesson for its editors and for reviewers of a course in review."""
+    lesson = Lesson.objects.select_related("course").filter(pk=lesson_id).first()
+    if lesson is None:
+        raise NotFound(_("No such lesson."))
+    if not course_user_can_preview(user=user, course=lesson.course):
+        raise PermissionDenied(_("You cannot open this lesson."))
+    return lesson
+
+
+def question_get_for_edit(*, user: Any, question_id: int) -> Question:
+    question = (
+        Question.objects.select_related("quiz__lesson__course", "quiz__lesson__module")
+        .prefetch_related("choices")
+        .filter(pk=question_id)
+        .first()
+    )
+    if question is None:
+        raise NotFound(_("No such question."))
+    _course_for_edit(user=user, course=question.quiz.lesson.course)
+    return question
+
+
+def course_outline_for_studio(*, course: Course) -> list[Module]:
+    """Modules in order, each with ``lessons`` in order (quizzes and their question counts)."""
+    lessons = (
+        Lesson.objects.select_related("quiz")
+        .annotate(question_total=Count("quiz__questions"))
+        .order_by("position", "id")
+    )
+    return list(course.modules.prefetch_related(Prefetch("lessons", queryset=lessons)).order_by("position", "id"))
+
+
+def quiz_questions_for_studio(*, lesson: Lesson) -> list[Question]:
+    return list(Question.objects.filter(quiz__lesson=lesson).prefetch_related("choices").order_by("position", "id"))
+
+
+def course_readiness(*, course: Course) -> list[str]:
+    """What a course still lacks before it may be submitted for review (empty: ready)."""
+    problems = []
+    if not course.title.strip():
+        problems.append(_("Add a title."))
+    if not course.description.strip():
+        problems.append(_("Add a description."))
+    if not course.objective_list():
+        problems.append(_("List what learners will learn (the objectives)."))
+    if not Lesson.objects.filter(course=course, module__course=course).exists():
+        problems.append(_("Add at least one module with a lesson."))
+    return problems
+
+
+def course_reviews_for_course(*, course: Course) -> list[CourseReview]:
+    return list(course.reviews.select_related("submitted_by", "reviewer").order_by("-submitted_at", "-id"))
+
+
+def review_queue(*, user: Any) -> list[CourseReview]:
+    """Pending reviews, oldest first, flagged whether ``user`` may decide each (``can_decide``)."""
+    reviews = list(
+        CourseReview.objects.filter(decision=ReviewDecision.PENDING, course__status=CourseStatus.IN_REVIEW)
+        .select_related("course", "submitted_by")
+        .prefetch_related("course__course_instructors")
+        .order_by("submitted_at", "id")
+    )
+    for review in reviews:
+        teaches = any(link.user_id == user.pk for link in review.course.course_instructors.all())
+        review.can_decide = not teaches and review.submitted_by_id != user.pk  # type: ignore[attr-defined]
+    return reviews
+
+
+def review_get_for_reviewer(*, user: Any, review_id: int) -> CourseReview:
+    if not user_is_reviewer(user=user):
+        raise PermissionDenied(_("Only reviewers can open course reviews."))
+    review = CourseReview.objects.select_related("course__category", "submitted_by", "reviewer").filter(pk=review_id)
+    found = review.first()
+    if found is None:
+        raise NotFound(_("No such review."))
+    return found
+
+
+def course_changes(*, course: Course) -> list[CourseChange]:
+    return list(course.changes.select_related("author").order_by("-version"))
+
+
+def course_get_for_changelog(*, user: Any, slug: str) -> Course:
+    """Published and archived courses show their changelog to everyone; drafts only to editors."""
+    course = Course.objects.filter(slug=slug).first()
+    if course is None:
+        raise NotFound(_("No such course."))
+    if course.status in (CourseStatus.PUBLISHED, CourseStatus.ARCHIVED):
+        return course
+    if course_user_can_preview(user=user, course=course):
+        return course
+    raise NotFound(_("No such course."))
+
+
+def lesson_kinds_with_media() -> tuple[str, ...]:
+    return (LessonKind.VIDEO, LessonKind.AUDIO, LessonKind.FILE)
