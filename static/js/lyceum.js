@@ -35,6 +35,17 @@
     });
   });
 
+  // On narrow screens the settings menu scrolls sideways: bring the current page into view.
+  var currentLink = document.querySelector(".settings-nav [aria-current='page']");
+  if (currentLink) {
+    var settingsNav = currentLink.closest(".settings-nav");
+    if (settingsNav.scrollWidth > settingsNav.clientWidth) {
+      var linkBox = currentLink.getBoundingClientRect();
+      var navBox = settingsNav.getBoundingClientRect();
+      settingsNav.scrollLeft += linkBox.left - navBox.left - (navBox.width - linkBox.width) / 2;
+    }
+  }
+
   // Click a token to select it for copying.
   document.querySelectorAll("[data-copyable]").forEach(function (el) {
     el.addEventListener("click", function () {
