@@ -14,7 +14,7 @@ from .models import Format, Goal, Level, Role, StudyTime, Topic, User
 DEMO_PASSWORD = "lyceum-demo-2026"
 # Staff roles must use two-factor sign-in; the demo staff share this published secret.
 # `manage.py demo_otp` prints the current code. Never reuse it outside the demo.
-DEMO_TOTP_SECRET = "LYCEUMDEMOSTAFFTOTPSECRETKEY2026"
+DEMO_TOTP_SECRET = "LYCEUMDEMOSTAFFTOTPSECRETKEYABCD"  # base32: A-Z and 2-7 only
 DEMO_DOMAIN = "example.com"
 
 ROLE_ACCOUNTS = [
@@ -107,6 +107,7 @@ def seed(ctx: Any) -> None:
         joined = ctx.now - timedelta(days=days_ago, hours=rng.randint(0, 23), minutes=rng.randint(0, 59))
         outcome = rng.random()
         answers = _answers(rng, topics)
+        answered_at = joined + timedelta(minutes=rng.randint(2, 30))
         email = f"learner{i:04d}@{DEMO_DOMAIN}"
         if User.objects.filter(email=email).exists():
             continue
@@ -115,7 +116,6 @@ def seed(ctx: Any) -> None:
                 email=email, display_name=name, password_hash=password_hash, locale=locale,
                 timezone_name=tz_name, joined_at=joined, method="demo",
             )  # fmt: skip
-            answered_at = joined + timedelta(minutes=rng.randint(2, 30))
             if outcome < 0.72:
                 services.learner_profile_save(actor=user, user=user, answers=answers, at=answered_at)
             elif outcome < 0.85:

@@ -70,3 +70,21 @@ def test_operators_can_use_the_admin_and_learners_cannot(client_for, operator, l
     assert client_for(operator).get("/admin/accounts/user/").status_code == 200
     assert client_for(operator).get("/admin/core/event/").status_code == 200
     assert client_for(learner).get("/admin/").status_code == 302
+
+
+def test_demo_staff_can_sign_in_with_the_printed_code(client, db):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", users=0, stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("demo_otp", stdout=out)
+    code = out.getvalue().strip()
+
+    client.post("/accounts/login/", {"login": "operator@example.com", "password": "lyceum-demo-2026"})
+    response = client.post("/accounts/2fa/authenticate/", {"code": code})
+
+    assert len(code) == 6 and code.isdigit()
+    assert response.status_code == 302
+    assert client.get("/operator/needs/").status_code == 200
