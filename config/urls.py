@@ -26,7 +26,7 @@ urlpatterns = [
 handler403 = "lyceum.core.views.permission_denied"
 handler404 = "lyceum.core.views.page_not_found"
 
-# Avatars are public; protected media (lesson videos, files) get their own checked views.
+# Avatars and course covers are public; protected media (lesson videos, files) get their own checked views.
 urlpatterns += [
-    re_path(r"^media/(?P<path>avatars/.+)$", core_views.public_media, name="public-media"),
+    re_path(r"^media/(?P<path>(?:avatars|covers)/.+)$", core_views.public_media, name="public-media"),
 ]

@@ -142,8 +142,11 @@ def _search_reindex(course: Course) -> None:
 
 
 def _touch(course: Course) -> None:
-    """Mark the course as changed (the studio list sorts by it)."""
+    """Mark the course as changed (the studio list sorts by it); a published course's
+    search entry follows its outline (lesson titles are indexed)."""
     Course.objects.filter(pk=course.pk).update(updated_at=timezone.now())
+    if course.status == CourseStatus.PUBLISHED:
+        _search_reindex(course)
 
 
 def course_slug_generate(*, title: str) -> str:

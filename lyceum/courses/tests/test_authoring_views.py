@@ -60,11 +60,30 @@ def test_studio_list_query_count_does_not_grow_with_courses(client_for, instruct
     client = client_for(instructor)
     client.get("/studio/")  # warm the session and permission caches
 
-    with django_assert_max_num_queries(8):
+    # session, user, roles, 2FA check, courses with counts, instructors: flat in the number of courses
+    with django_assert_max_num_queries(6):
         response = client.get("/studio/")
 
     assert response.status_code == 200
     assert response.content.decode().count("/studio/courses/") >= 12
+
+
+def test_studio_course_page_query_count_does_not_grow_with_the_outline(
+    client_for, instructor, django_assert_max_num_queries
+):
+    course = make_course(instructor, ready=True)
+    for module in add_module(instructor, course, "Two", "Three", "Four"):
+        add_lessons(instructor, module, "a", "b", "c")
+    services.lesson_create(
+        actor=instructor, module=course.modules.first(), data=services.LessonData(title="Q", kind=LessonKind.QUIZ)
+    )
+    client = client_for(instructor)
+    client.get(f"/studio/courses/{course.pk}/")
+
+    with django_assert_max_num_queries(12):  # + the readiness check of a draft
+        response = client.get(f"/studio/courses/{course.pk}/")
+
+    assert response.content.decode().count('class="outline-lesson"') == 11
 
 
 # --- Creating and editing ---
@@ -537,3 +556,23 @@ def test_changelog_partial_renders_on_its_own(instructor, operator):
 
     assert "Version 1" in html
     assert course.changes.get().summary in html
+
+
+# --- Admin for operators ---
+
+
+@pytest.mark.parametrize(
+    "model", ["category", "tag", "course", "module", "lesson", "quiz", "question", "coursereview", "coursechange"]
+)
+def test_operators_use_the_courses_admin(client_for, operator, learner, world, model):
+    assert client_for(operator).get(f"/admin/courses/{model}/").status_code == 200
+    assert client_for(learner).get(f"/admin/courses/{model}/").status_code == 302  # to the admin login
+
+
+def test_operator_opens_a_course_in_the_admin_but_not_its_workflow_fields(client_for, operator, world):
+    response = client_for(operator).get(f"/admin/courses/course/{world['c']}/change/")
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "title" in form.fields
+    assert "status" not in form.fields and "version" not in form.fields

@@ -222,3 +222,18 @@ def test_lesson_file_opens_for_editors_and_reviewers_only(client_for, instructor
     # an expert reviewer may open it only while the course waits for review
     expert = make_expert_reviewer()
     assert client_for(expert).get(url).status_code == 403
+
+
+def test_covers_are_public_but_lesson_files_are_not_served_as_media(client, instructor, module):
+    course = module.course
+    services.course_update(actor=instructor, course=course, cover=_upload("c.png", tiny_png(), "image/png"))
+    lesson = services.lesson_create(
+        actor=instructor,
+        module=module,
+        data=services.LessonData(title="Notes", kind=LessonKind.FILE),
+        upload=_upload("notes.pdf", tiny_pdf()),
+    )
+    course.refresh_from_db()
+
+    assert client.get(course.cover.url).status_code == 200
+    assert client.get(lesson.media.url).status_code == 404

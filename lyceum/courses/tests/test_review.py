@@ -324,7 +324,7 @@ def test_review_queue_lists_pending_courses_with_few_queries(
     client = client_for(operator)
     client.get("/studio/reviews/")
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         response = client.get("/studio/reviews/")
 
     assert response.content.decode().count("/studio/reviews/") >= 10
@@ -413,3 +413,31 @@ def test_reviewers_open_lesson_files_of_courses_in_review(client_for, instructor
     services.course_submit(actor=instructor, course=course)
 
     assert client_for(make_expert_reviewer()).get(f"/studio/lessons/{lesson.pk}/media/").status_code == 200
+
+
+def test_lesson_bodies_are_sanitised_on_the_review_page(client_for, instructor, operator):
+    course = make_course(instructor, ready=True)
+    services.lesson_create(
+        actor=instructor,
+        module=course.modules.get(),
+        data=services.LessonData(title="Evil", body="ok <script>steal()</script> <iframe src=//x></iframe> **fine**"),
+    )
+    review = services.course_submit(actor=instructor, course=course)
+
+    page = client_for(operator).get(f"/studio/reviews/{review.pk}/").content.decode()
+
+    assert "<strong>fine</strong>" in page
+    assert "steal()" not in page
+    assert "<iframe" not in page
+
+
+def test_a_new_lesson_on_a_published_course_reaches_search(instructor, operator):
+    from lyceum.courses import search
+
+    course = publish(make_course(instructor, ready=True), instructor, operator)
+
+    services.lesson_create(
+        actor=instructor, module=course.modules.get(), data=services.LessonData(title="Quaternions explained")
+    )
+
+    assert course.pk in search.course_search(query="Quaternions")[0]
