@@ -2,7 +2,189 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext, gettext_lazy
+
+from lyceum.accounts.models import Level, User
+from lyceum.core.errors import ValidationFailed
+
+from . import models as course_models
+from .models import Category, CourseLanguage, Tag
+from .search import course_search
+
+# --- Catalog and search ------------------------------------------------------------------------
+
+CATALOG_PAGE_SIZE = 20
+# Search ranks at most this many matches; filters and sorting then apply to them.
+SEARCH_MAX_RESULTS = 500
+MAX_QUERY_LENGTH = 200
+PUBLISHED = course_models.CourseStatus.PUBLISHED
+
+
+class CatalogSort(models.TextChoices):
+    RELEVANCE = "relevance", gettext_lazy("Best match")
+    NEWEST = "newest", gettext_lazy("Newest")
+    POPULAR = "popular", gettext_lazy("Most popular")
+    RATING = "rating", gettext_lazy("Highest rated")
+
+
+class PriceFilter(models.TextChoices):
+    FREE = "free", gettext_lazy("Free")
+    PAID = "paid", gettext_lazy("For sale")
+
+
+SORT_ORDER = {
+    CatalogSort.NEWEST: ("-published_at", "-id"),
+    CatalogSort.POPULAR: ("-enrollment_count", "-published_at", "-id"),
+    CatalogSort.RATING: ("-rating_avg", "-rating_count", "-published_at", "-id"),
+}
+
+
+@dataclass(frozen=True)
+class CatalogFilters:
+    """Cleaned catalog filters: every value here is known to be valid."""
+
+    q: str = ""
+    category: Category | None = None
+    tag: Tag | None = None
+    level: str = ""
+    language: str = ""
+    price: str = ""
+    instructor: User | None = None
+    sort: str = ""
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort == CatalogSort.RELEVANCE and not self.q:
+            return CatalogSort.NEWEST
+        return self.sort or (CatalogSort.RELEVANCE if self.q else CatalogSort.NEWEST)
+
+    @property
+    def is_filtered(self) -> bool:
+        return any((self.q, self.category, self.tag, self.level, self.language, self.price, self.instructor))
+
+
+def _text(raw: Mapping[str, Any], name: str) -> str:
+    value = raw.get(name)
+    return "" if value is None else str(value).strip()
+
+
+def catalog_filters_clean(raw: Mapping[str, Any]) -> tuple[CatalogFilters, list[ValidationFailed]]:
+    """Parse catalog filters from query parameters.
+
+    Keeps every valid filter and returns one ``ValidationFailed`` (with ``field``) per bad
+    value: the page shows them and carries on; the API answers 422 with the first.
+    """
+    errors: list[ValidationFailed] = []
+    values: dict[str, Any] = {}
+
+    q = _text(raw, "q")
+    if len(q) > MAX_QUERY_LENGTH:
+        errors.append(
+            ValidationFailed(gettext("Search for at most %(n)s characters.") % {"n": MAX_QUERY_LENGTH}, field="q")
+        )
+        q = q[:MAX_QUERY_LENGTH]
+    values["q"] = q
+
+    choices = {
+        "level": (Level, gettext("Unknown level.")),
+        "language": (CourseLanguage, gettext("Unknown language.")),
+        "price": (PriceFilter, gettext("Price must be free or paid.")),
+        "sort": (CatalogSort, gettext("Unknown sort order.")),
+    }
+    for name, (enum, message) in choices.items():
+        value = _text(raw, name)
+        if value and value not in enum.values:
+            errors.append(ValidationFailed(message, field=name))
+        elif value:
+            values[name] = value
+
+    if slug := _text(raw, "category"):
+        values["category"] = Category.objects.filter(slug=slug).first()
+        if values["category"] is None:
+            errors.append(ValidationFailed(gettext("Unknown category."), field="category"))
+    if slug := _text(raw, "tag"):
+        values["tag"] = Tag.objects.filter(slug=slug).first()
+        if values["tag"] is None:
+            errors.append(ValidationFailed(gettext("Unknown tag."), field="tag"))
+    if instructor := _text(raw, "instructor"):
+        user = None
+        if instructor.isdigit() and len(instructor) < 19:
+            user = (
+                User.objects.filter(pk=int(instructor), instructor_links__course__status=PUBLISHED).order_by().first()
+            )
+        if user is None:
+            errors.append(ValidationFailed(gettext("Unknown instructor."), field="instructor"))
+        values["instructor"] = user
+    return CatalogFilters(**values), errors
+
+
+def course_list_for_catalog(*, filters: CatalogFilters) -> models.QuerySet[course_models.Course]:
+    """Published courses for the catalog and search, filtered and sorted; a fixed number of queries.
+
+    Each course carries ``instructor_list`` (CourseInstructor rows with their users), its
+    category and its tags.
+    """
+    courses = (
+        course_models.Course.objects.filter(status=PUBLISHED)
+        .select_related("category")
+        .prefetch_related(
+            models.Prefetch(
+                "course_instructors",
+                queryset=course_models.CourseInstructor.objects.select_related("user").order_by("position", "id"),
+                to_attr="instructor_list",
+            ),
+            "tags",
+        )
+    )
+    if filters.category is not None:
+        courses = courses.filter(category=filters.category)
+    if filters.tag is not None:
+        courses = courses.filter(tags=filters.tag)
+    if filters.instructor is not None:
+        courses = courses.filter(course_instructors__user=filters.instructor)
+    if filters.level:
+        courses = courses.filter(level=filters.level)
+    if filters.language:
+        courses = courses.filter(language=filters.language)
+    if filters.price:
+        courses = courses.filter(is_free=filters.price == PriceFilter.FREE)
+
+    sort = filters.effective_sort
+    if filters.q:
+        ranked, _total = course_search(query=filters.q, limit=SEARCH_MAX_RESULTS, offset=0)
+        if not ranked:
+            return courses.none()
+        courses = courses.filter(pk__in=ranked)
+        if sort == CatalogSort.RELEVANCE:
+            rank = models.Case(
+                *[models.When(pk=pk, then=models.Value(position)) for position, pk in enumerate(ranked)],
+                default=models.Value(len(ranked)),
+                output_field=models.IntegerField(),
+            )
+            return courses.order_by(rank, "-id")
+    return courses.order_by(*SORT_ORDER[CatalogSort(sort)])
+
+
+def category_list_for_catalog() -> list[Category]:
+    """Every category with ``course_count``: how many published courses it holds."""
+    return list(
+        Category.objects.annotate(course_count=models.Count("courses", filter=models.Q(courses__status=PUBLISHED)))
+    )
+
+
+def tag_list_popular(*, limit: int = 20) -> list[Tag]:
+    """The tags on the most published courses, with ``course_count``."""
+    return list(
+        Tag.objects.annotate(course_count=models.Count("courses", filter=models.Q(courses__status=PUBLISHED)))
+        .filter(course_count__gt=0)
+        .order_by("-course_count", "name")[:limit]
+    )
+
 
 # --- authoring selectors below ---
 # Reads for the instructor studio, the review queue and the changelog. The permission

@@ -6,6 +6,7 @@ app_name = "courses"
 
 urlpatterns = [
     # --- catalog and search (views/catalog.py) ---
+    path("courses/", catalog.catalog, name="catalog"),
     # --- authoring and review (views/authoring.py) ---
     path("studio/", authoring.studio_home, name="studio"),
     path("studio/courses/new/", authoring.course_create, name="course-create"),

@@ -1,0 +1,34 @@
+"""The public catalog: browse, filter and search published courses."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from lyceum.accounts.models import Level
+
+from .. import selectors
+from ..models import CourseLanguage
+
+
+def catalog(request: HttpRequest) -> HttpResponse:
+    filters, errors = selectors.catalog_filters_clean(request.GET)
+    courses = selectors.course_list_for_catalog(filters=filters)
+    page = Paginator(courses, selectors.CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "courses/catalog.html",
+        {
+            "filters": filters,
+            "errors": {error.field: error.message for error in errors},
+            "page_obj": page,
+            "courses": page.object_list,
+            "categories": selectors.category_list_for_catalog(),
+            "tags": selectors.tag_list_popular(limit=16),
+            "level_choices": Level.choices,
+            "language_choices": CourseLanguage.choices,
+            "price_choices": selectors.PriceFilter.choices,
+            "sort_choices": selectors.CatalogSort.choices,
+        },
+    )
