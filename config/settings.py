@@ -153,7 +153,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "accounts:dashboard"
+LOGIN_REDIRECT_URL = "learning:dashboard"
 
 ACCOUNT_ADAPTER = "lyceum.accounts.adapter.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "lyceum.accounts.adapter.SocialAccountAdapter"

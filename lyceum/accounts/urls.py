@@ -5,7 +5,6 @@ from . import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
     path("welcome/", views.survey, name="survey"),
     path("welcome/skip/", views.survey_skip, name="survey-skip"),
     path("settings/profile/", views.profile_edit, name="profile"),

@@ -8,7 +8,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -41,7 +41,7 @@ def survey(request: HttpRequest) -> HttpResponse:
             form_add_application_error(form, exc)
         else:
             messages.success(request, _("Thanks! We will use your answers to suggest courses and groups."))
-            return redirect(_next_url(request, "accounts:dashboard"))
+            return redirect(_next_url(request, settings.LOGIN_REDIRECT_URL))
     first_time = profile is None or not profile.is_answered
     return render(request, "accounts/survey_form.html", {"form": form, "first_time": first_time})
 
@@ -51,7 +51,7 @@ def survey(request: HttpRequest) -> HttpResponse:
 def survey_skip(request: HttpRequest) -> HttpResponse:
     services.learner_profile_skip(user=request.user)
     messages.info(request, _("You can answer the survey any time from your profile."))
-    return redirect("accounts:dashboard")
+    return redirect(settings.LOGIN_REDIRECT_URL)
 
 
 @login_required
@@ -143,19 +143,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    from django.urls import reverse
-
-    return reverse(default)
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    profile = selectors.learner_profile_for_user(user=request.user)
-    return render(
-        request,
-        "accounts/dashboard.html",
-        {"learner_profile": profile, "needs_survey": profile is None or (not profile.completed_at)},
-    )
+    return resolve_url(default)
 
 
 @require_POST

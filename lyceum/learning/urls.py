@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -11,7 +12,8 @@ urlpatterns = [
     path("courses/<slug:slug>/lessons/<int:lesson_id>/complete/", views.lesson_complete, name="lesson-complete"),
     path("courses/<slug:slug>/lessons/<int:lesson_id>/quiz/", views.quiz_submit, name="quiz-submit"),
     path("media/lessons/<int:lesson_id>/<str:token>", views.lesson_media, name="lesson-media"),
-    path("learning/", views.my_learning, name="my-learning"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("learning/", RedirectView.as_view(pattern_name="learning:dashboard", permanent=False), name="my-learning"),
     path("certificates/<str:code>/", views.certificate_detail, name="certificate-detail"),
     path("certificates/<str:code>/pdf/", views.certificate_download, name="certificate-pdf"),
 ]

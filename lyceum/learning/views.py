@@ -194,14 +194,19 @@ def _extension(name: str) -> str:
 
 
 @login_required
-def my_learning(request: HttpRequest) -> HttpResponse:
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """My learning: continue where I left off, every course, certificates, preferences."""
+    enrollments = selectors.learner_enrollments(user=request.user)
+    profile = learner_profile_for_user(user=request.user)
     return render(
         request,
-        "learning/my_learning.html",
+        "learning/dashboard.html",
         {
-            "enrollments": selectors.learner_enrollments(user=request.user),
+            "in_progress": [e for e in enrollments if e.completed_at is None],
+            "completed": [e for e in enrollments if e.completed_at is not None],
             "certificates": selectors.learner_certificates(user=request.user),
-            "learner_profile": learner_profile_for_user(user=request.user),
+            "learner_profile": profile,
+            "needs_survey": profile is None or not profile.completed_at,
         },
     )
 

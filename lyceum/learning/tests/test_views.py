@@ -120,7 +120,7 @@ def test_my_learning_lists_courses_and_certificates(client_for, learner):
     services.enrollment_create(user=learner, course=going)
     services.lesson_view_record(user=learner, lesson=going.lessons.get(position=1))
 
-    html = client_for(learner).get("/learning/").content.decode()
+    html = client_for(learner).get("/dashboard/").content.decode()
 
     assert "Finished one" in html and "Ongoing one" in html
     assert "Continue where I left off" in html
