@@ -33,7 +33,9 @@ MAX_QUERY_WORDS = 12
 # Dropped from queries (still indexed): they would make every query an AND with "the".
 STOP_WORDS = frozenset({"a", "an", "and", "the", "of", "for", "to", "in", "on", "with", "or", "的", "和", "与"})
 
-_WORD = re.compile(r"[^\W_]+")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# A run of Chinese characters (for jieba) or a word in any other script (kept whole).
+_RUN = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_{_HAN}]+)")
 _MARKDOWN_URL = re.compile(r"\]\([^)]*\)|https?://\S+")
 
 
@@ -117,12 +119,21 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c))).lower()
 
 
+def _words(text: str, *, search_mode: bool) -> list[str]:
+    """Chinese runs segmented by jieba; words of other scripts whole; letters and digits only."""
+    words: list[str] = []
+    for run in _RUN.finditer(text):
+        if run.group("han"):
+            cut = jieba.cut_for_search(run.group("han")) if search_mode else jieba.cut(run.group("han"))
+            words.extend(cut)
+        else:
+            words.append(run.group("word"))
+    return words
+
+
 def tokenize(text: str) -> list[str]:
-    """jieba search-mode tokens of ``text``: lower-cased letters and digits, in order."""
-    tokens: list[str] = []
-    for piece in jieba.cut_for_search(_normalise(text)):
-        tokens.extend(_WORD.findall(piece))
-    return tokens
+    """The index tokens of ``text``: normalised, Chinese in jieba's search mode, in order."""
+    return _words(_normalise(text), search_mode=True)
 
 
 Group = list[tuple[str, ...]]  # alternatives; each alternative is tokens that must all match
@@ -135,16 +146,15 @@ def _query_groups(query: str) -> list[Group]:
     indexing stores those too): ``数据分析`` also finds a text segmented as 数据 / 分析.
     """
     groups: list[Group] = []
-    for word in jieba.cut(_normalise(query[:MAX_QUERY_CHARS])):
-        for part in _WORD.findall(word):
-            if part in STOP_WORDS:
-                continue
-            group: Group = [(part,)]
-            inner = tuple(dict.fromkeys(t for t in tokenize(part) if len(t) > 1 and t != part))
-            if inner:
-                group.append(inner)
-            if group not in groups:
-                groups.append(group)
+    for word in _words(_normalise(query[:MAX_QUERY_CHARS]), search_mode=False):
+        if word in STOP_WORDS:
+            continue
+        group: Group = [(word,)]
+        inner = tuple(dict.fromkeys(t for t in tokenize(word) if len(t) > 1 and t != word))
+        if inner:
+            group.append(inner)
+        if group not in groups:
+            groups.append(group)
     return groups[:MAX_QUERY_WORDS]
 
 

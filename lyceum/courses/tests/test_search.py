@@ -68,6 +68,13 @@ def test_english_words_match_whole_and_without_stemming(query, found):
     assert _ids(query) == ([course.pk] if found else [])
 
 
+@pytest.mark.parametrize(("query", "found"), [("ελληνικα", True), ("Ελληνικά", True), ("λ", False), ("한국어", True)])
+def test_words_of_other_scripts_stay_whole(query, found):
+    course = published_course(title="Ελληνικά για αρχάριους · 한국어 입문")
+
+    assert _ids(query) == ([course.pk] if found else [])
+
+
 def test_every_indexed_field_is_searchable():
     course = published_course(
         title="Course",
