@@ -465,9 +465,9 @@ def lesson_media(request: HttpRequest, lesson_id: int) -> HttpResponse:
 @studio_view
 def quiz_edit(request: HttpRequest, lesson_id: int) -> HttpResponse:
     lesson = selectors.lesson_get_for_edit(user=request.user, lesson_id=lesson_id)
-    if lesson.kind != LessonKind.QUIZ:
+    quiz = Quiz.objects.filter(lesson=lesson).first()  # lesson_create/lesson_update make it
+    if lesson.kind != LessonKind.QUIZ or quiz is None:
         raise Http404(_("This lesson is not a quiz."))
-    quiz, _created = Quiz.objects.get_or_create(lesson=lesson)
     settings_form = QuizSettingsForm(
         request.POST if "save_settings" in request.POST else None,
         initial={"pass_percent": quiz.pass_percent, "max_attempts": quiz.max_attempts},
