@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -185,11 +184,10 @@ def _course_progress_refresh(user: Any, course: Course, at: datetime | None = No
     enrollment = _active_enrollment(user, course)
     if enrollment is None:
         return
-    counts = Lesson.objects.filter(course=course, is_required=True).aggregate(
-        required=Count("id"),
-        done=Count("id", filter=Q(progress__user=user, progress__completed_at__isnull=False)),
-    )
-    required, done = counts["required"], counts["done"]
+    required = Lesson.objects.filter(course=course, is_required=True).count()
+    done = LessonProgress.objects.filter(
+        user=user, course=course, lesson__is_required=True, completed_at__isnull=False
+    ).count()
     enrollment.progress_percent = 100 if required == 0 else min(100, done * 100 // required)
     enrollment.last_activity_at = at or timezone.now()
     fields = ["progress_percent", "last_activity_at", "updated_at"]

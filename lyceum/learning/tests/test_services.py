@@ -312,3 +312,19 @@ def test_certificate_is_issued_once(learner):
 
     assert Certificate.objects.filter(user=learner, course=course).count() == 1
     assert again.course == course
+
+
+def test_progress_counts_only_my_own_completed_lessons(learner, outsider):
+    course = make_course(lessons=4)
+    services.enrollment_create(user=learner, course=course)
+    services.enrollment_create(user=outsider, course=course)
+    lessons = list(course.lessons.order_by("position"))
+    for lesson in lessons:  # the other learner finishes everything
+        services.lesson_complete(user=outsider, lesson_id=lesson.pk)
+
+    services.lesson_complete(user=learner, lesson_id=lessons[0].pk)
+
+    mine = Enrollment.objects.get(user=learner, course=course)
+    assert mine.progress_percent == 25
+    assert mine.completed_at is None
+    assert Enrollment.objects.get(user=outsider, course=course).progress_percent == 100
