@@ -138,7 +138,7 @@ def main() -> None:
         ("catalog search", "/courses/?q=Benchmark"),
         ("course page", f"/courses/{course.slug}/"),
         ("lesson page", f"/courses/{course.slug}/lessons/{lesson.pk}/"),
-        ("my learning", "/learning/"),
+        ("my learning", "/dashboard/"),
         ("api: course list", "/api/v1/courses"),
     ]
     print(f"{'page':<20}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
