@@ -173,3 +173,21 @@ def test_lesson_page_query_count_does_not_grow_with_lessons(client_for, learner,
         counts.append(len(ctx.captured_queries))
 
     assert counts[0] == counts[1]
+
+
+def test_designated_reviewers_preview_courses_in_review_only(client_for, instructor, moderator, learner):
+    from django.contrib.auth.models import Permission
+
+    course = make_course(instructor=instructor, status=CourseStatus.IN_REVIEW)
+    lesson = course.lessons.get(position=2)
+    url = f"/courses/{course.slug}/lessons/{lesson.pk}/"
+    assert client_for(moderator).get(url).status_code == 404
+
+    moderator.user_permissions.add(Permission.objects.get(codename="change_coursereview"))
+    moderator = type(moderator).objects.get(pk=moderator.pk)
+
+    assert client_for(moderator).get(url).status_code == 200
+    assert client_for(learner).get(url).status_code == 404
+    course.status = CourseStatus.DRAFT
+    course.save()
+    assert client_for(moderator).get(url).status_code == 404
