@@ -1,0 +1,43 @@
+"""Search index and denormalised counters for the catalog."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+
+from .. import search
+from ..models import (
+    Course,
+    CourseStatus,
+)
+
+# --- Search index and counters (catalog) ------------------------------------------------------
+
+
+@transaction.atomic
+def course_search_index_update(*, course: Course) -> bool:
+    """Refresh the course's search entry: indexed while published, removed otherwise.
+
+    Call it whenever a course is published, archived or its content (title, subtitle,
+    description, objectives, lesson titles) changes. Returns whether it is now indexed.
+    """
+    return search.course_search_index(course)
+
+
+@transaction.atomic
+def course_search_reindex_all() -> int:
+    """Rebuild the whole index (``manage.py reindex_courses``); returns how many are indexed."""
+    search.course_search_clear()
+    indexed = 0
+    for course in Course.objects.filter(status=CourseStatus.PUBLISHED).iterator():
+        indexed += search.course_search_index(course)
+    return indexed
+
+
+@transaction.atomic
+def course_enrollment_count_increment(*, course: Course, by: int = 1) -> None:
+    """Adjust the denormalised enrollment counter (``by`` may be negative; never below 0)."""
+    if by:
+        Course.objects.filter(pk=course.pk).update(enrollment_count=Greatest(F("enrollment_count") + by, 0))
+        course.refresh_from_db(fields=["enrollment_count"])
