@@ -79,7 +79,7 @@ bench-pages: install
 
 # Re-extract translatable strings into locale/zh_Hans (needs xgettext from gettext).
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --no-obsolete
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --ignore=e2e --ignore=bench --no-obsolete
 	$(BIN)/python manage.py compiletranslations
 
 # Re-pin every dependency from pyproject.toml into requirements/*.txt.

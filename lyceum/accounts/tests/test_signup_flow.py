@@ -157,3 +157,15 @@ def test_password_change_requires_the_old_password(client_for, learner):
     assert good.status_code == 302
     learner.refresh_from_db()
     assert learner.check_password("another-long-passphrase")
+
+
+def test_password_errors_are_in_chinese_for_chinese_visitors(client, db):
+    response = client.post(
+        "/accounts/signup/",
+        {"display_name": "美", "email": "mei@example.org", "password1": "short", "password2": "short"},
+        HTTP_ACCEPT_LANGUAGE="zh-CN",
+    )
+
+    assert response.status_code == 200
+    assert "密码太短，至少需要 10 个字符。" in response.content.decode()
+    assert not User.objects.filter(email="mei@example.org").exists()
