@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "lyceum.accounts",
     "lyceum.courses",
     "lyceum.learning",
+    "lyceum.commerce",
     "lyceum.api",
 ]
 
@@ -289,6 +290,25 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# --- Payments -----------------------------------------------------------------------------
+
+LYCEUM_CURRENCY = env_str("LYCEUM_CURRENCY", "CNY")
+# name -> provider class; "sandbox" works offline and is the default.
+LYCEUM_PAYMENT_PROVIDERS = {
+    "sandbox": "lyceum.commerce.providers.sandbox.SandboxProvider",
+    "stripe": "lyceum.commerce.providers.stripe.StripeProvider",
+}
+LYCEUM_PAYMENT_PROVIDER = env_str("LYCEUM_PAYMENT_PROVIDER", "sandbox")
+if LYCEUM_PAYMENT_PROVIDER not in LYCEUM_PAYMENT_PROVIDERS:
+    raise ImproperlyConfigured(f"LYCEUM_PAYMENT_PROVIDER must be one of {sorted(LYCEUM_PAYMENT_PROVIDERS)}")
+# Signs the sandbox's callbacks (HMAC-SHA256). Defaults to a key derived from SECRET_KEY.
+LYCEUM_SANDBOX_WEBHOOK_SECRET = env_str("LYCEUM_SANDBOX_WEBHOOK_SECRET")
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")  # tests point the library at a local stand-in
+LYCEUM_ORDER_TTL_MINUTES = env_int("LYCEUM_ORDER_TTL_MINUTES", 30)
+LYCEUM_DEFAULT_REVENUE_SHARE_BP = env_int("LYCEUM_DEFAULT_REVENUE_SHARE_BP", 7000)
 
 # --- API ------------------------------------------------------------------------------------
 

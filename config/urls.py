@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("lyceum.accounts.urls")),
     path("", include("lyceum.courses.urls")),
     path("", include("lyceum.learning.urls")),
+    path("", include("lyceum.commerce.urls")),
     path("", include("lyceum.core.urls")),
 ]
 

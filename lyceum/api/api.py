@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.throttling import AnonRateThrottle, UserRateThrottle
 
 from lyceum.accounts.api import router as accounts_router
+from lyceum.commerce.api import router as commerce_router
 from lyceum.core.errors import ApplicationError
 from lyceum.courses.api import router as courses_router
 from lyceum.learning.api import router as learning_router
@@ -32,6 +33,7 @@ api = NinjaAPI(
 api.add_router("/", accounts_router)
 api.add_router("/", courses_router)
 api.add_router("/", learning_router)
+api.add_router("/", commerce_router)
 
 
 def _error(request: HttpRequest, status: int, payload: dict[str, object]) -> HttpResponse:

@@ -64,6 +64,18 @@ EVENT_NAMES: frozenset[str] = frozenset(
         "quiz.submitted",
         "course.completed",
         "certificate.issued",
+        # commerce
+        "checkout.started",
+        "order.created",
+        "order.paid",
+        "order.expired",
+        "order.refunded",
+        "coupon.redeemed",
+        "membership.started",
+        "membership.renewed",
+        "membership.cancelled",
+        "membership.expired",
+        "payment.failed",
     }
 )
 

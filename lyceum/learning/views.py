@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lyceum.accounts.selectors import learner_profile_for_user
+from lyceum.core import hooks
 from lyceum.core.errors import ApplicationError, NotFound, PaymentRequired, PermissionDenied
 from lyceum.core.http import ranged_file_response
 from lyceum.courses.models import Course, CourseStatus
@@ -27,10 +28,11 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         page = selectors.course_page(user=request.user, slug=slug)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    offers = [] if page.has_access else hooks.collect("course_page.offers", course=page.course, user=request.user)
     return render(
         request,
         "learning/course_detail.html",
-        {"page": page, "course": page.course, "continue_lesson": _continue_lesson(page)},
+        {"page": page, "course": page.course, "continue_lesson": _continue_lesson(page), "offers": offers},
     )
 
 
