@@ -6,3 +6,10 @@ class CommerceConfig(AppConfig):
     name = "lyceum.commerce"
     label = "commerce"
     verbose_name = _("Commerce")
+
+    def ready(self) -> None:
+        from lyceum.core import hooks
+
+        from .selectors import offers_for_course_page
+
+        hooks.provide("course_page.offers", offers_for_course_page)
