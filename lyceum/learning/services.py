@@ -48,7 +48,12 @@ def enrollment_create(
         raise PaymentRequired(_("This course is for sale. Buy it to enroll."))
     enrollment = Enrollment.objects.select_for_update().filter(user=user, course=course).first()
     if enrollment is not None:
-        if enrollment.is_active and (access_until is None or (enrollment.access_until or access_until) >= access_until):
+        # An active enrollment stays as is unless the new grant lasts longer: lifetime (None)
+        # beats any date, a later date beats an earlier one.
+        lasts_longer = enrollment.access_until is not None and (
+            access_until is None or access_until > enrollment.access_until
+        )
+        if enrollment.is_active and not lasts_longer:
             return enrollment
         enrollment.revoked_at = None
         enrollment.source = source

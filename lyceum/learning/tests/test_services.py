@@ -57,6 +57,30 @@ def test_a_purchase_enrollment_unlocks_a_paid_course_until_access_ends(learner):
         selectors.lesson_get_for_user(user=learner, lesson_id=paid_lesson.pk)
 
 
+def test_a_longer_grant_extends_an_active_enrollment_and_a_shorter_one_does_not(learner):
+    # given a membership enrollment for 10 days
+    course = make_course(is_free=False)
+    soon = timezone.now() + timedelta(days=10)
+    services.enrollment_create(user=learner, course=course, source=EnrollmentSource.MEMBERSHIP, access_until=soon)
+    # when a shorter grant comes, nothing changes
+    services.enrollment_create(
+        user=learner, course=course, source=EnrollmentSource.MEMBERSHIP, access_until=soon - timedelta(days=5)
+    )
+    assert Enrollment.objects.get(user=learner, course=course).access_until == soon
+    # when a later one comes, access is extended
+    later = soon + timedelta(days=30)
+    services.enrollment_create(user=learner, course=course, source=EnrollmentSource.MEMBERSHIP, access_until=later)
+    assert Enrollment.objects.get(user=learner, course=course).access_until == later
+    # when the learner buys the course outright, access becomes lifetime with source purchase
+    services.enrollment_create(user=learner, course=course, source=EnrollmentSource.PURCHASE)
+    enrollment = Enrollment.objects.get(user=learner, course=course)
+    assert (enrollment.source, enrollment.access_until) == (EnrollmentSource.PURCHASE, None)
+    # and a later membership grant never shortens a lifetime purchase
+    services.enrollment_create(user=learner, course=course, source=EnrollmentSource.MEMBERSHIP, access_until=later)
+    enrollment = Enrollment.objects.get(user=learner, course=course)
+    assert (enrollment.source, enrollment.access_until) == (EnrollmentSource.PURCHASE, None)
+
+
 def test_revoking_removes_access_but_keeps_progress(learner):
     course = make_course()
     enrollment = services.enrollment_create(user=learner, course=course)
