@@ -87,8 +87,13 @@ class StripeProvider(PaymentProvider):
 
     @staticmethod
     def idempotency_key(payment: Any) -> str:
-        """The same payment row always sends the same key, so a retried start reuses the session."""
-        return f"lyceum-checkout-{payment.order.number}-{payment.pk}"
+        """The same payment row always sends the same key, so a retried start reuses the session.
+
+        The row's creation time is part of it: SQLite may reuse the id of a rolled-back row,
+        and Stripe replays a key's first answer (even an error) for 24 hours.
+        """
+        created = int(payment.created_at.timestamp() * 1_000_000) if payment.created_at else 0
+        return f"lyceum-checkout-{payment.order.number}-{payment.pk}-{created}"
 
     def parse_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         secret = settings.STRIPE_WEBHOOK_SECRET

@@ -12,6 +12,7 @@ from django.utils import timezone
 from lyceum.commerce.models import Order, Payment, Product, ProductKind
 from lyceum.commerce.providers import ProviderError, WebhookRejected, get_provider
 from lyceum.commerce.providers.stripe import StripeProvider
+from lyceum.core.errors import ApplicationError
 from lyceum.learning.tests.factories import make_course
 
 from .stripe_standin import (  # noqa: F401  (the fixture is used by name)
@@ -78,7 +79,8 @@ def test_start_checkout_sends_amount_currency_line_item_and_idempotency_key(stri
         "success_url": SUCCESS,
         "cancel_url": CANCEL,
     }
-    assert call.headers["idempotency-key"] == f"lyceum-checkout-LY-2026-0001-{payment.pk}"
+    assert call.headers["idempotency-key"] == StripeProvider.idempotency_key(payment)
+    assert call.headers["idempotency-key"].startswith(f"lyceum-checkout-LY-2026-0001-{payment.pk}-")
     assert call.headers["authorization"] == "Bearer sk_test_lyceum_standin"
     # and the buyer is sent to the session's hosted page
     session = stripe_standin.sessions[started.reference]
@@ -329,3 +331,134 @@ def test_refund_server_error_is_a_provider_error(stripe_standin: StripeStandin, 
         StripeProvider().refund(payment=payment, amount=100)
 
     assert stripe_standin.refunds == {}
+
+
+# --- end to end: order → Stripe Checkout → signed webhook → paid and enrolled --------------
+
+WEBHOOK_URL = "/payments/webhooks/stripe/"
+
+
+def _stripe_order(settings, learner) -> tuple[Order, Payment]:
+    from lyceum.commerce.services.orders import order_checkout, order_create
+
+    settings.LYCEUM_PAYMENT_PROVIDER = "stripe"
+    payment = _payment(learner, number="LY-E2E-TEMPLATE")
+    product = payment.order.product
+    order = order_create(user=learner, product=product)
+    return order, order_checkout(actor=learner, order=order)
+
+
+def _state(order: Order) -> tuple:
+    from lyceum.commerce.models import LedgerEntry, WebhookEvent
+    from lyceum.learning.models import Enrollment
+
+    order.refresh_from_db()
+    return (
+        order.status,
+        order.paid_at,
+        Enrollment.objects.filter(user=order.user, revoked_at__isnull=True).count(),
+        LedgerEntry.objects.filter(order=order).count(),
+        WebhookEvent.objects.filter(signature_valid=True).count(),
+    )
+
+
+def test_stripe_checkout_paid_by_signed_webhook_grants_access_once(
+    stripe_standin: StripeStandin, settings, learner, client
+):
+    from lyceum.commerce.models import OrderStatus, PaymentStatus, WebhookEvent
+    from lyceum.learning.models import Enrollment
+
+    # given an order checked out through Stripe
+    order, payment = _stripe_order(settings, learner)
+    assert payment.provider == "stripe"
+    assert payment.checkout_url == stripe_standin.sessions[payment.reference]["url"]
+    [call] = stripe_standin.calls("POST", "/v1/checkout/sessions")
+    assert call.form["line_items[0][price_data][unit_amount]"] == str(order.total)
+    assert call.form["client_reference_id"] == order.number
+    assert call.form["success_url"].endswith(f"/orders/{order.number}/")
+    # and the buyer pays on Stripe's page
+    session = stripe_standin.pay(payment.reference)
+    body, signature = signed(session_event(session, event_id="evt_e2e_paid"))
+
+    # when Stripe delivers the signed checkout.session.completed
+    response = client.post(WEBHOOK_URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)
+
+    # then the order is paid, the payment succeeded and the course is unlocked
+    assert response.status_code == 200
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert payment.status == PaymentStatus.SUCCEEDED
+    course = order.product.courses.get()
+    assert Enrollment.objects.get(user=learner, course=course).source == "purchase"
+    stored = WebhookEvent.objects.get(provider="stripe", event_id="evt_e2e_paid")
+    assert (stored.type, stored.signature_valid, stored.error) == ("payment.succeeded", True, "")
+    before = _state(order)
+
+    # when the same delivery arrives again
+    again = client.post(WEBHOOK_URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)
+
+    # then it is acknowledged and nothing changes
+    assert again.status_code == 200
+    assert _state(order) == before
+
+
+@pytest.mark.parametrize("case", ["tampered body", "wrong secret", "missing header", "too old"])
+def test_stripe_webhook_badly_signed_is_400_and_changes_nothing(
+    stripe_standin: StripeStandin, settings, learner, client, case
+):
+    from lyceum.commerce.models import OrderStatus, WebhookEvent
+
+    order, payment = _stripe_order(settings, learner)
+    session = stripe_standin.pay(payment.reference)
+    event = session_event(session, event_id="evt_e2e_forged")
+    body, signature = signed(event)
+    if case == "tampered body":
+        body = body.replace(b'"evt_e2e_forged"', b'"evt_e2e_other"')
+    elif case == "wrong secret":
+        body, signature = signed(event, secret="whsec_forger")
+    elif case == "too old":
+        body, signature = signed(event, timestamp=int(time.time()) - 3600)
+    extra = {} if case == "missing header" else {"HTTP_STRIPE_SIGNATURE": signature}
+    before = _state(order)
+
+    response = client.post(WEBHOOK_URL, data=body, content_type="application/json", **extra)
+
+    assert response.status_code == 400
+    assert _state(order) == before
+    assert before[0] == OrderStatus.PENDING
+    rejected = WebhookEvent.objects.get(provider="stripe", signature_valid=False)
+    assert rejected.error
+
+
+def test_stripe_webhook_signed_with_a_different_amount_does_not_pay(
+    stripe_standin: StripeStandin, settings, learner, client
+):
+    from lyceum.commerce.models import OrderStatus, WebhookEvent
+
+    # given a genuine, signed event whose session total differs from the order (e.g. edited on Stripe)
+    order, payment = _stripe_order(settings, learner)
+    session = dict(stripe_standin.pay(payment.reference), amount_total=1)
+    body, signature = signed(session_event(session, event_id="evt_e2e_short"))
+
+    response = client.post(WEBHOOK_URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)
+
+    # then the event is stored for audit but the order is not paid
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING
+    assert "amount mismatch" in WebhookEvent.objects.get(event_id="evt_e2e_short").error
+
+
+def test_stripe_checkout_failure_leaves_no_payment(stripe_standin: StripeStandin, settings, learner):
+    from lyceum.commerce.services.orders import order_checkout, order_create
+
+    settings.LYCEUM_PAYMENT_PROVIDER = "stripe"
+    product = _payment(learner, number="LY-E2E-FAIL").order.product
+    order = order_create(user=learner, product=product)
+    stripe_standin.fail_next(500, message="Stripe is down")
+
+    with pytest.raises((ProviderError, ApplicationError)):  # the orders service may translate it
+        order_checkout(actor=learner, order=order)
+
+    assert not Payment.objects.filter(order=order).exists()
