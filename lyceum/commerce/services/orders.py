@@ -116,7 +116,7 @@ def order_is_payable(order: Order, now: datetime | None = None) -> bool:
 @transaction.atomic
 def order_checkout(*, actor: Any, order: Order, idempotency_key: str | None = None) -> Payment:
     """Start paying ``order`` with the configured provider; the same key returns the same payment."""
-    order = Order.objects.select_for_update().select_related("product", "coupon").get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",)).select_related("product", "coupon").get(pk=order.pk)
     if order.user_id != getattr(actor, "pk", None):
         raise NotFound(_("No such order."))
     if idempotency_key:
@@ -163,7 +163,7 @@ def order_expire_stale(*, now: datetime | None = None) -> int:
     """Pending orders past ``expires_at`` become expired; returns how many."""
     now = now or timezone.now()
     stale = list(
-        Order.objects.select_for_update(skip_locked=True)
+        Order.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("user")
         .filter(status=OrderStatus.PENDING, expires_at__lte=now)
     )

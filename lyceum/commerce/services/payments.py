@@ -46,10 +46,9 @@ def order_fulfil(*, order: Order) -> None:
             if line.course is not None:
                 enrollment_create(user=order.user, course=line.course, source="purchase")
     coupon_redeem(order=order)
-    if _revenue_module("ledger"):
-        from .ledger import ledger_record_sale
+    from .ledger import ledger_record_sale
 
-        ledger_record_sale(order=order)
+    ledger_record_sale(order=order)
     events.emit(
         "order.paid", actor=order.user, obj=order, number=order.number, product=product.slug,
         total=order.total, currency=order.currency,
@@ -75,7 +74,7 @@ def _send_receipt(order_id: int) -> None:
 @transaction.atomic
 def order_mark_paid(*, order: Order, payment: Payment | None = None) -> bool:
     """Mark ``order`` paid and fulfil it; ``False`` (and no change) when it already was."""
-    order = Order.objects.select_for_update().select_related("product", "user").get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",)).select_related("product", "user").get(pk=order.pk)
     if order.paid_at is not None or order.status in (
         OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED,
     ):  # fmt: skip
