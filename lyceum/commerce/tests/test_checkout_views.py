@@ -260,3 +260,16 @@ def test_inactive_products_are_not_offered(client):
     course = make_course(is_free=False)
     make_product(courses=[course], list_price=12300, is_active=False)
     assert "¥123.00" not in client.get(f"/courses/{course.slug}/").content.decode()
+
+
+# --- admin ---
+
+
+@pytest.mark.parametrize("model", ["product", "coupon", "order", "payment", "webhookevent"])
+def test_operators_see_the_commerce_admin(client_for, operator, learner, model):
+    order = paid_order(user=learner)
+    client = client_for(operator)
+
+    assert client.get(f"/admin/commerce/{model}/").status_code == 200
+    assert client_for(learner).get(f"/admin/commerce/{model}/").status_code == 302
+    assert client.get(f"/admin/commerce/order/{order.pk}/change/").status_code == 200
