@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from lyceum.commerce.models import Order, Payment, Product, ProductKind
+from lyceum.commerce.models import Order, Payment, Product, ProductKind, Refund
 from lyceum.commerce.providers import ProviderError, WebhookRejected, get_provider
 from lyceum.commerce.providers.stripe import StripeProvider
 from lyceum.core.errors import ApplicationError
@@ -356,6 +356,7 @@ def _state(order: Order) -> tuple:
     return (
         order.status,
         order.paid_at,
+        order.refunded_amount,
         Enrollment.objects.filter(user=order.user, revoked_at__isnull=True).count(),
         LedgerEntry.objects.filter(order=order).count(),
         WebhookEvent.objects.filter(signature_valid=True).count(),
@@ -462,3 +463,48 @@ def test_stripe_checkout_failure_leaves_no_payment(stripe_standin: StripeStandin
         order_checkout(actor=learner, order=order)
 
     assert not Payment.objects.filter(order=order).exists()
+
+
+def _paid_through_stripe(stripe_standin: StripeStandin, settings, learner, client) -> tuple[Order, Payment]:
+    order, payment = _stripe_order(settings, learner)
+    body, signature = signed(session_event(stripe_standin.pay(payment.reference), event_id=f"evt_{order.number}"))
+    response = client.post(WEBHOOK_URL, data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)
+    assert response.status_code == 200
+    order.refresh_from_db()
+    return order, payment
+
+
+def test_operator_refund_of_a_stripe_order_goes_through_the_refunds_api(
+    stripe_standin: StripeStandin, settings, learner, operator, client
+):
+    from lyceum.commerce.models import OrderStatus
+    from lyceum.commerce.services.refunds import order_refund
+
+    # given an order paid through Stripe
+    order, payment = _paid_through_stripe(stripe_standin, settings, learner, client)
+    intent = stripe_standin.sessions[payment.reference]["payment_intent"]
+
+    # when an operator refunds part of it
+    refund = order_refund(actor=operator, order=order, amount=4900, reason="A module was late.")
+
+    # then Stripe was asked to refund exactly that on the session's payment intent
+    [call] = stripe_standin.calls("POST", "/v1/refunds")
+    assert call.form == {"payment_intent": intent, "amount": "4900"}
+    assert refund.provider_reference in stripe_standin.refunds
+    order.refresh_from_db()
+    assert (order.status, order.refunded_amount) == (OrderStatus.PARTIALLY_REFUNDED, 4900)
+
+
+def test_stripe_refusing_a_refund_changes_nothing(stripe_standin: StripeStandin, settings, learner, operator, client):
+    from lyceum.commerce.services.refunds import order_refund
+
+    order, _ = _paid_through_stripe(stripe_standin, settings, learner, client)
+    stripe_standin.fail_next(400, type="invalid_request_error", code="charge_disputed", message="Charge is disputed")
+    before = _state(order)
+
+    with pytest.raises(ApplicationError):
+        order_refund(actor=operator, order=order, amount=order.total, reason="Asked for it back.")
+
+    assert _state(order) == before
+    assert not Refund.objects.filter(order=order).exists()
+    assert stripe_standin.refunds == {}
