@@ -95,3 +95,64 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
 
 # --- revenue admin below ---
+
+from .models import LedgerEntry, Membership, Refund, RevenueShare  # noqa: E402
+
+
+@admin.register(RevenueShare)
+class RevenueShareAdmin(admin.ModelAdmin):
+    """Instructors' shares per course in basis points (7000 = 70 %); without rows the default
+    (LYCEUM_DEFAULT_REVENUE_SHARE_BP) is split equally among the course's instructors."""
+
+    list_display = ["course", "instructor", "share_bp"]
+    list_select_related = ["course", "instructor"]
+    search_fields = ["course__title", "instructor__email"]
+    autocomplete_fields = ["course", "instructor"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "plan", "status", "started_at", "current_period_end", "cancel_at_period_end"]
+    list_filter = ["status", "plan"]
+    list_select_related = ["user", "plan"]
+    search_fields = ["user__email", "plan__title"]
+    readonly_fields = ["user", "plan", "status", "started_at", "current_period_end", "cancel_at_period_end",
+                       "last_order"]  # fmt: skip
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    """Refunds are issued from the operator order page (/operator/orders/), never edited here."""
+
+    list_display = ["order", "amount", "actor", "provider_reference", "created_at"]
+    list_select_related = ["order", "actor"]
+    search_fields = ["order__number", "provider_reference"]
+    readonly_fields = ["order", "payment", "amount", "reason", "actor", "provider_reference", "created_at"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    list_display = ["order", "kind", "course", "instructor", "currency", "gross", "instructor_amount",
+                    "platform_amount", "created_at"]  # fmt: skip
+    list_filter = ["kind", "currency"]
+    list_select_related = ["order", "course", "instructor"]
+    search_fields = ["order__number", "instructor__email"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -114,3 +114,94 @@ def order_pay_api(
 
 
 # --- refunds, earnings, memberships (revenue engineer) ---
+
+from django.utils.translation import gettext as _  # noqa: E402
+
+from lyceum.core.errors import NotFound, PermissionDenied  # noqa: E402
+
+from . import reports  # noqa: E402
+from .models import MembershipStatus  # noqa: E402
+from .services.memberships import membership_cancel  # noqa: E402
+from .services.refunds import order_refund  # noqa: E402
+
+
+class RefundIn(Schema):
+    """``amount`` in minor units of the order's currency (at most what is still refundable)."""
+
+    amount: int
+    reason: str = ""
+
+
+class RefundOut(Schema):
+    id: int
+    order: str
+    amount: int
+    currency: str
+    reason: str
+    provider_reference: str
+    created_at: datetime
+    order_status: str
+    order_refunded_amount: int
+
+
+class MembershipOut(Schema):
+    id: int
+    plan: str
+    plan_title: str
+    status: str
+    started_at: datetime
+    current_period_end: datetime
+    cancel_at_period_end: bool
+    courses: list[str]
+
+
+def _membership_out(membership: Any) -> dict[str, Any]:
+    return {
+        "id": membership.pk,
+        "plan": membership.plan.slug,
+        "plan_title": membership.plan.title,
+        "status": membership.status,
+        "started_at": membership.started_at,
+        "current_period_end": membership.current_period_end,
+        "cancel_at_period_end": membership.cancel_at_period_end,
+        "courses": [course.slug for course in membership.plan.courses.all()],
+    }
+
+
+def _current_membership(user: Any) -> Any:
+    """The member's live membership if any, else the most recent one; 404 when never a member."""
+    memberships = list(reports.membership_list_for_user(user=user))
+    live = [m for m in memberships if m.status != MembershipStatus.EXPIRED]
+    if not memberships:
+        raise NotFound(_("You are not a member."))
+    return (live or memberships)[0]
+
+
+@router.post("/orders/{number}/refunds", response={201: RefundOut}, summary="Refund an order (operators)")
+def order_refund_api(request: HttpRequest, number: str, payload: RefundIn) -> Status:
+    """Operators only. 409 when the order is not refundable, 422 naming the field at fault."""
+    if not request.user.has_role("operator"):  # type: ignore[union-attr]
+        raise PermissionDenied(_("Only operators can refund orders."))
+    order = reports.order_get_for_operator(number=number)
+    refund = order_refund(actor=request.user, order=order, amount=payload.amount, reason=payload.reason)
+    order.refresh_from_db(fields=["status", "refunded_amount"])
+    return Status(
+        201,
+        {
+            "id": refund.pk, "order": order.number, "amount": refund.amount, "currency": order.currency,
+            "reason": refund.reason, "provider_reference": refund.provider_reference, "created_at": refund.created_at,
+            "order_status": order.status, "order_refunded_amount": order.refunded_amount,
+        },
+    )  # fmt: skip
+
+
+@router.get("/me/membership", response=MembershipOut, summary="Your membership")
+def membership_detail_api(request: HttpRequest) -> dict[str, Any]:
+    return _membership_out(_current_membership(request.user))
+
+
+@router.post("/me/membership/cancel", response=MembershipOut, summary="Cancel your membership at period end")
+def membership_cancel_api(request: HttpRequest) -> dict[str, Any]:
+    """Access stays until the current period ends. 409 when the membership has already ended."""
+    membership = membership_cancel(actor=request.user, membership=_current_membership(request.user))
+    return _membership_out(reports.membership_get_for_user(user=request.user, membership_id=membership.pk))

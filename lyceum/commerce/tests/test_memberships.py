@@ -129,3 +129,35 @@ def test_expire_memberships_command_expires_due_ones(learner):
     call_command("expire_memberships")
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.EXPIRED
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+def _auth(api_token, user):
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_token(user)}"}
+
+
+def test_api_member_reads_and_cancels_their_membership(client, api_token, learner):
+    course = make_course(is_free=False)
+    plan = _plan(course)
+    membership = membership_start_or_renew(order=make_paid_order(user=learner, product=plan))
+    headers = _auth(api_token, learner)
+    body = client.get("/api/v1/me/membership", **headers).json()
+    assert (body["plan"], body["status"], body["courses"]) == (plan.slug, "active", [course.slug])
+    response = client.post("/api/v1/me/membership/cancel", **headers)
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["cancel_at_period_end"]) == ("cancelled", True)
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.CANCELLED
+
+
+def test_api_membership_is_404_for_a_non_member_and_409_once_expired(client, api_token, learner, outsider):
+    membership = membership_start_or_renew(order=make_paid_order(user=learner, product=_plan()))
+    assert client.get("/api/v1/me/membership", **_auth(api_token, outsider)).status_code == 404
+    assert client.post("/api/v1/me/membership/cancel", **_auth(api_token, outsider)).status_code == 404
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ACTIVE
+    Membership.objects.filter(pk=membership.pk).update(status=MembershipStatus.EXPIRED)
+    assert client.post("/api/v1/me/membership/cancel", **_auth(api_token, learner)).status_code == 409
+    assert client.get("/api/v1/me/membership").status_code == 401

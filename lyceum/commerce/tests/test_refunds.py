@@ -192,3 +192,70 @@ def test_two_operators_refunding_the_remainder_at_once_refund_it_once(learner, o
     assert sorted(outcomes) == ["Conflict", "ok"]
     assert _state(order) == (OrderStatus.REFUNDED, order.total, 2)
     assert LedgerEntry.objects.filter(order=order).aggregate(s=Sum("gross"))["s"] == 0
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+def _auth(api_token, user):
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_token(user)}"}
+
+
+@pytest.mark.django_db
+def test_api_operator_refunds_partially_with_201(client, api_token, learner, operator):
+    order = _bought(learner, make_course(is_free=False))
+    response = client.post(
+        f"/api/v1/orders/{order.number}/refunds", {"amount": 900, "reason": "late"}, content_type="application/json",
+        **_auth(api_token, operator),
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["amount"], body["order_status"], body["order_refunded_amount"]) == (900, "partially_refunded", 900)
+    assert _state(order) == (OrderStatus.PARTIALLY_REFUNDED, 900, 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["learner", "outsider", "instructor"])
+def test_api_refund_by_a_non_operator_is_403_and_changes_nothing(request, client, api_token, learner, who):
+    order = _bought(learner, make_course(is_free=False))
+    response = client.post(
+        f"/api/v1/orders/{order.number}/refunds", {"amount": 19900, "reason": "mine"},
+        content_type="application/json", **_auth(api_token, request.getfixturevalue(who)),
+    )  # fmt: skip
+    assert response.status_code == 403
+    assert _state(order) == (OrderStatus.PAID, 0, 0)
+    assert Enrollment.objects.get(user=learner).is_active
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [({"amount": 0, "reason": "x"}, "amount"), ({"amount": 19901, "reason": "x"}, "amount"),
+     ({"amount": "lots", "reason": "x"}, "amount"), ({"reason": "x"}, "amount"), ({"amount": 100}, "reason"),
+     ({"amount": 100, "reason": " "}, "reason")],
+)  # fmt: skip
+def test_api_bad_refund_input_is_422_naming_the_field(client, api_token, learner, operator, payload, field):
+    order = _bought(learner, make_course(is_free=False))
+    response = client.post(
+        f"/api/v1/orders/{order.number}/refunds", payload, content_type="application/json",
+        **_auth(api_token, operator),
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+    assert _state(order) == (OrderStatus.PAID, 0, 0)
+
+
+@pytest.mark.django_db
+def test_api_refund_of_a_refunded_order_is_409_and_unknown_order_404(client, api_token, learner, operator):
+    order = _bought(learner, make_course(is_free=False))
+    order_refund(actor=operator, order=order, amount=order.total, reason="all")
+    headers = _auth(api_token, operator)
+    url = f"/api/v1/orders/{order.number}/refunds"
+    response = client.post(url, {"amount": 1, "reason": "x"}, content_type="application/json", **headers)
+    assert response.status_code == 409
+    assert response.json()["code"] == "not_refundable"
+    response = client.post(
+        "/api/v1/orders/NOPE/refunds", {"amount": 1, "reason": "x"}, content_type="application/json", **headers
+    )
+    assert response.status_code == 404
+    assert Refund.objects.count() == 1

@@ -243,3 +243,21 @@ def test_ledger_sums_are_paid_totals_minus_refunds(learner, instructor, operator
     refunded = sum(r.amount for r in Refund.objects.all())
     assert sum(LedgerEntry.objects.values_list("gross", flat=True)) == paid - refunded
     assert Membership.objects.count() == 0
+
+
+# --- Admin ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", ["revenueshare", "membership", "refund", "ledgerentry"])
+def test_the_revenue_admin_pages_render(client_for, learner, instructor, operator, model):
+    from lyceum.accounts.models import User
+
+    User.objects.filter(pk=operator.pk).update(is_superuser=True)
+    client = client_for(User.objects.get(pk=operator.pk))
+    order = _sale(learner, make_course(instructor=instructor, is_free=False))
+    order_refund(actor=operator, order=order, amount=100, reason="admin test")
+    membership_start_or_renew(order=make_paid_order(user=learner, product=make_product(kind=ProductKind.MEMBERSHIP)))
+    assert client.get(f"/admin/commerce/{model}/").status_code == 200
+    assert client_for(learner).get(f"/admin/commerce/{model}/").status_code == 302
+    entry = LedgerEntry.objects.first()
+    assert client.get(f"/admin/commerce/ledgerentry/{entry.pk}/change/").status_code == 200
