@@ -233,6 +233,9 @@ def _buy(ctx: Any, plan: dict[str, Any], operator: User | None) -> Order | None:
 
 def seed(ctx: Any) -> None:
     paid = list(Course.objects.filter(status=CourseStatus.PUBLISHED, is_free=False).order_by("pk"))
+    if not paid:
+        ctx.stdout.write("commerce: no paid courses to sell")
+        return
     operator = User.objects.filter(email="operator@example.com").first()
     learners = list(User.objects.filter(email__startswith="learner0", email__endswith="@example.com").order_by("email"))
     # Draw everything first (products, then the purchase plan) so reruns see the same stream.
@@ -240,9 +243,6 @@ def seed(ctx: Any) -> None:
         products = _products(ctx, paid)
         _coupons(ctx, operator)
         _shares(paid)
-    if not products:
-        ctx.stdout.write("commerce: no paid courses to sell")
-        return
     plans = _plan(ctx, learners, products)
     done = {
         (user_id, key)
