@@ -1,13 +1,16 @@
-"""A learner buys a paid course with a coupon through the sandbox and opens a paid lesson."""
+"""A learner buys a paid course with a coupon through the sandbox and opens a paid lesson;
+an operator refunds it in full and the lesson is locked again."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, make_user
+from conftest import PASSWORD, TOTP_SECRET, make_user
 from lyceum.accounts.models import Role
 from lyceum.commerce.models import Coupon, CouponRedemption, Order, OrderStatus
 from lyceum.commerce.tests.helpers import make_coupon, make_product
@@ -25,7 +28,12 @@ def _sign_in(page, email):
     page.get_by_role("main").get_by_role("button", name="Sign In").click()
 
 
-def test_learner_buys_a_course_with_a_coupon_and_opens_a_paid_lesson(new_page, screenshot):
+def _current_totp() -> str:
+    counters = list(yield_hotp_counters_from_time())
+    return format_hotp_value(hotp_value(TOTP_SECRET, counters[len(counters) // 2]))
+
+
+def test_learner_buys_with_a_coupon_opens_a_paid_lesson_and_loses_it_after_a_refund(new_page, screenshot):
     teacher = make_user("teacher@example.org", Role.INSTRUCTOR, display_name="Ada Teacher")
     course = make_course(instructor=teacher, title="Data analysis with pandas", is_free=False, lessons=3)
     paid_lesson = course.lessons.order_by("position")[1]
@@ -78,3 +86,32 @@ def test_learner_buys_a_course_with_a_coupon_and_opens_a_paid_lesson(new_page, s
     page.goto(f"/courses/{course.slug}/lessons/{paid_lesson.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Lesson 2")
     screenshot(page, "5-lesson")
+
+    # An operator refunds the whole order from the order desk (reason required).
+    make_user("operator@example.org", Role.OPERATOR, display_name="Olga Operator", locale="en")
+    desk = new_page()
+    desk.goto(f"/operator/orders/{order.number}/")
+    desk.get_by_label("Email").fill("operator@example.org")
+    desk.get_by_label("Password").fill(PASSWORD)
+    desk.get_by_role("main").get_by_role("button", name="Sign In").click()
+    for _attempt in range(2):  # a code typed as its 30-second window ends is refused: take the next one
+        desk.get_by_label("Code").fill(_current_totp())
+        desk.get_by_role("main").get_by_role("button", name="Sign In").click()
+        try:
+            desk.wait_for_url(re.compile(rf"/operator/orders/{order.number}/$"), timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    expect(desk).to_have_url(re.compile(rf"/operator/orders/{order.number}/$"))
+    desk.get_by_role("button", name="Refund").click()
+    expect(desk.get_by_text("This field is required.")).to_be_visible()
+    desk.get_by_label("Reason").fill("Bought by mistake")
+    desk.get_by_role("button", name="Refund").click()
+    expect(desk.get_by_test_id("order-status")).to_have_text("Refunded")
+    screenshot(desk, "6-refund")
+
+    # The learner's paid lesson is locked again; the order page says Refunded.
+    page.goto(f"/courses/{course.slug}/lessons/{paid_lesson.pk}/")
+    expect(page.get_by_role("heading", name="Lesson 2")).to_have_count(0)
+    page.goto(f"/orders/{order.number}/")
+    expect(page.get_by_test_id("order-status")).to_have_text("Refunded")

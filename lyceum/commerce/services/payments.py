@@ -6,7 +6,6 @@ the buyer's money, so we grant what was bought rather than lose a paid order.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -25,11 +24,6 @@ from .coupons import coupon_redeem
 logger = logging.getLogger(__name__)
 
 
-def _revenue_module(name: str) -> bool:
-    # The revenue engineer's modules land separately; remove once both exist.
-    return importlib.util.find_spec(f"lyceum.commerce.services.{name}") is not None
-
-
 @transaction.atomic
 def order_fulfil(*, order: Order) -> None:
     """Grant what ``order`` bought, count its coupon and record the sale. Call once, when paid."""
@@ -37,10 +31,9 @@ def order_fulfil(*, order: Order) -> None:
 
     product = order.product
     if product.kind == ProductKind.MEMBERSHIP:
-        if _revenue_module("memberships"):
-            from .memberships import membership_start_or_renew
+        from .memberships import membership_start_or_renew
 
-            membership_start_or_renew(order=order)
+        membership_start_or_renew(order=order)
     else:
         for line in order.lines.select_related("course"):
             if line.course is not None:
