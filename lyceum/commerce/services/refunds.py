@@ -77,7 +77,7 @@ def order_refund(*, actor: Any, order: Order, amount: Any, reason: str) -> Refun
         raise ValidationFailed(_("The reason is too long."), field="reason")
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise ValidationFailed(_("The amount must be a whole number of minor units."), field="amount")
-    order = Order.objects.select_for_update().select_related("product", "user").get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",)).select_related("product", "user").get(pk=order.pk)
     if order.status not in REFUNDABLE:
         raise Conflict(_("Only paid orders can be refunded."), code="not_refundable")
     remaining = order.total - order.refunded_amount
