@@ -261,3 +261,26 @@ def test_the_revenue_admin_pages_render(client_for, learner, instructor, operato
     assert client_for(learner).get(f"/admin/commerce/{model}/").status_code == 302
     entry = LedgerEntry.objects.first()
     assert client.get(f"/admin/commerce/ledgerentry/{entry.pk}/change/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [("instructor", "/studio/earnings/"), ("operator", "/operator/payouts/"), ("learner", "/membership/")],
+)
+def test_report_pages_query_count_does_not_grow_with_rows(request, client_for, learner, instructor, who, url):
+    client = client_for(request.getfixturevalue(who))
+
+    def add_rows():
+        plan = make_product(kind=ProductKind.MEMBERSHIP, courses=[make_course(is_free=False)])
+        membership_start_or_renew(order=make_paid_order(user=learner, product=plan))
+        _sale(learner, make_course(instructor=instructor, is_free=False))
+
+    add_rows()
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(4):
+        add_rows()
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)
