@@ -499,6 +499,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "courses.view_coursereview",
         "courses.view_coursechange",
         "courses.change_coursechange",
+        # commerce: prices, coupons and shares are edited; money records are read-only
+        "commerce.view_product",
+        "commerce.add_product",
+        "commerce.change_product",
+        "commerce.view_coupon",
+        "commerce.add_coupon",
+        "commerce.change_coupon",
+        "commerce.view_order",
+        "commerce.view_payment",
+        "commerce.view_webhookevent",
+        "commerce.view_refund",
+        "commerce.view_membership",
+        "commerce.view_revenueshare",
+        "commerce.add_revenueshare",
+        "commerce.change_revenueshare",
+        "commerce.view_ledgerentry",
     ],
 }
 

@@ -88,3 +88,12 @@ def test_demo_staff_can_sign_in_with_the_printed_code(client, db):
     assert len(code) == 6 and code.isdigit()
     assert response.status_code == 302
     assert client.get("/operator/needs/").status_code == 200
+
+
+def test_operators_manage_prices_in_the_admin_but_cannot_edit_orders(client_for, operator):
+    client = client_for(operator)
+
+    assert client.get("/admin/commerce/product/add/").status_code == 200
+    assert client.get("/admin/commerce/coupon/add/").status_code == 200
+    assert client.get("/admin/commerce/order/").status_code == 200
+    assert client.get("/admin/commerce/order/add/").status_code == 403
