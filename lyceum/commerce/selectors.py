@@ -27,7 +27,7 @@ def order_list_for_user(*, user: Any) -> QuerySet[Order]:
 def order_get_for_user(*, user: Any, number: str) -> Order:
     """The order ``number`` if ``user`` owns it; ``NotFound`` otherwise (also for other people's)."""
     order = (
-        Order.objects.filter(user_id=getattr(user, "pk", None), number=number)
+        Order.objects.filter(user_id=getattr(user, "pk", 0) or 0, number=number)
         .select_related("product", "coupon", "user")
         .prefetch_related("lines__course", "payments")
         .first()
@@ -39,7 +39,7 @@ def order_get_for_user(*, user: Any, number: str) -> Order:
 
 def payment_get_for_sandbox(*, user: Any, reference: str) -> Payment:
     payment = (
-        Payment.objects.filter(provider="sandbox", reference=reference, order__user_id=getattr(user, "pk", None))
+        Payment.objects.filter(provider="sandbox", reference=reference, order__user_id=getattr(user, "pk", 0) or 0)
         .select_related("order", "order__product")
         .first()
     )
@@ -69,6 +69,6 @@ def offers_for_course_page(*, course: Any, user: Any) -> list[dict[str, Any]]:
                 "membership_plans": plans if product.kind != ProductKind.MEMBERSHIP else [],
             }
         )
-    order = {ProductKind.COURSE: 0, ProductKind.BUNDLE: 1, ProductKind.MEMBERSHIP: 2}
-    offers.sort(key=lambda o: (order.get(o["kind"], 3), o["price"]))
+    rank = {ProductKind.COURSE.value: 0, ProductKind.BUNDLE.value: 1, ProductKind.MEMBERSHIP.value: 2}
+    offers.sort(key=lambda o: (rank.get(str(o["kind"]), 3), o["price"]))
     return offers

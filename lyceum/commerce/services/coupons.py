@@ -49,7 +49,7 @@ def _coupon_applies_to(coupon: Coupon, product: Product) -> bool:
         return True
     if coupon.scope == CouponScope.PRODUCTS:
         return coupon.products.filter(pk=product.pk).exists()
-    category_ids = set(product.courses.exclude(category_id=None).values_list("category_id", flat=True))
+    category_ids = set(product.courses.filter(category__isnull=False).values_list("category_id", flat=True))
     return coupon.categories.filter(pk__in=category_ids).exists()
 
 
