@@ -106,6 +106,7 @@ def order_create(*, user: Any, product: Product, coupon_code: str = "", idempote
         from .payments import order_mark_paid
 
         order_mark_paid(order=order)
+        order.refresh_from_db()
     return order
 
 

@@ -277,3 +277,36 @@ def test_the_commerce_admin_pages_render(client_for, operator, learner, model):
     assert client.get(f"/admin/commerce/{model}/").status_code == 200
     assert client_for(learner).get(f"/admin/commerce/{model}/").status_code == 302
     assert client.get(f"/admin/commerce/order/{order.pk}/change/").status_code == 200
+
+
+def test_a_free_total_skips_the_provider_and_lands_on_the_paid_order(client_for, learner):
+    product = make_product(list_price=5000)
+    make_coupon(code="GIFT", amount_off=5000)
+
+    response = client_for(learner).post(
+        _checkout_url(product), {"coupon": "GIFT", "action": "pay", "terms": "on", "idempotency_key": "g"}
+    )
+
+    order = Order.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/orders/{order.number}/"
+    assert order.status == OrderStatus.PAID and Payment.objects.count() == 0
+    assert Enrollment.objects.filter(user=learner, source="purchase").count() == 1
+
+
+def test_course_page_offers_bundles_too(client):
+    course = make_course(is_free=False)
+    make_product(courses=[course, make_course(is_free=False)], kind=ProductKind.BUNDLE, title="Data bundle")
+
+    body = client.get(f"/courses/{course.slug}/").content.decode()
+
+    assert "Part of the bundle Data bundle" in body and "Buy the bundle" in body
+
+
+def test_the_emailed_receipt_lists_the_lines_and_the_total(learner, mailoutbox, django_capture_on_commit_callbacks):
+    make_coupon(code="TEN", percent_off=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = paid_order(user=learner, product=make_product(list_price=10000, title="Pandas"), coupon_code="TEN")
+
+    (mail,) = mailoutbox
+    assert f"/orders/{order.number}/" in mail.body
+    assert "Total paid: ¥90.00" in mail.body and "Discount: -¥10.00" in mail.body
