@@ -310,3 +310,21 @@ def test_the_emailed_receipt_lists_the_lines_and_the_total(learner, mailoutbox, 
     (mail,) = mailoutbox
     assert f"/orders/{order.number}/" in mail.body
     assert "Total paid: ¥90.00" in mail.body and "Discount: -¥10.00" in mail.body
+
+
+def test_a_second_payment_for_a_paid_order_cannot_be_confirmed(client_for, learner):
+    order, first = _started(learner)
+    second = Payment.objects.create(
+        order=order, provider="sandbox", reference="sb_second", amount=order.total, currency=order.currency
+    )
+    client = client_for(learner)
+    client.post(first.checkout_url, {"outcome": "pay"})
+
+    page = client.get("/payments/sandbox/sb_second/")
+    response = client.post("/payments/sandbox/sb_second/", {"outcome": "pay"})
+
+    second.refresh_from_db()
+    assert "This payment is closed" in page.content.decode()
+    assert response.status_code == 302
+    assert second.status == PaymentStatus.CREATED
+    assert WebhookEvent.objects.count() == 1

@@ -17,7 +17,7 @@ from lyceum.core.errors import ApplicationError, NotFound
 
 from .. import selectors
 from ..forms import CheckoutForm
-from ..models import OrderStatus
+from ..models import OrderStatus, PaymentStatus
 from ..providers.sandbox import sandbox_event
 from ..services.coupons import coupon_quote
 from ..services.orders import order_checkout, order_create, order_is_payable
@@ -106,6 +106,10 @@ def sandbox_confirm(request: HttpRequest, reference: str) -> HttpResponse:
         payment = selectors.payment_get_for_sandbox(user=request.user, reference=reference)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    open_for_payment = payment.status == PaymentStatus.CREATED and payment.order.status == OrderStatus.PENDING
+    if request.method == "POST" and not open_for_payment:
+        messages.warning(request, _("This payment is closed; nothing was charged."))
+        return redirect("commerce:order-detail", number=payment.order.number)
     if request.method == "POST":
         outcome = "pay" if request.POST.get("outcome") == "pay" else "decline"
         body, headers = sandbox_event(payment=payment, outcome=outcome)
@@ -115,7 +119,11 @@ def sandbox_confirm(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.warning(request, _("The payment was declined. You can try again."))
         return redirect("commerce:order-detail", number=payment.order.number)
-    return render(request, "commerce/sandbox_confirm.html", {"payment": payment, "order": payment.order})
+    return render(
+        request,
+        "commerce/sandbox_confirm.html",
+        {"payment": payment, "order": payment.order, "open_for_payment": open_for_payment},
+    )
 
 
 @csrf_exempt
