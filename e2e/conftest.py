@@ -90,3 +90,17 @@ def screenshot(request) -> Callable[[object, str], None]:
             page.screenshot(path=str(ARTIFACTS / f"{prefix}-{name}.png"), full_page=True)
 
     return take
+
+
+def fresh_totp(secret: str) -> str:
+    """The current TOTP code, waiting out the last seconds of a window so the code is still
+    valid when the browser submits it (allauth accepts only the current 30 s window)."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    period = app_settings.TOTP_PERIOD
+    if period - time.time() % period < 8:
+        time.sleep(period - time.time() % period + 0.5)
+    return format_hotp_value(hotp_value(secret, int(time.time() // period)))

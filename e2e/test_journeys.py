@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.core import mail
 from playwright.sync_api import expect
 
@@ -16,7 +15,7 @@ from conftest import PASSWORD, TOTP_SECRET, make_user
 from lyceum.accounts.models import Role
 from lyceum.accounts.services import SurveyAnswers, learner_profile_save, learner_profile_skip
 
-from .conftest import requires_chromium
+from .conftest import fresh_totp, requires_chromium
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,8 +32,7 @@ def _confirmation_path(body: str) -> str:
 
 
 def _current_totp() -> str:
-    counters = list(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(TOTP_SECRET, counters[len(counters) // 2]))
+    return fresh_totp(TOTP_SECRET)
 
 
 def test_chinese_visitor_signs_up_answers_the_survey_and_switches_to_english(new_page, screenshot):

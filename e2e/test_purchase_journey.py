@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -16,7 +15,7 @@ from lyceum.commerce.models import Coupon, CouponRedemption, Order, OrderStatus
 from lyceum.commerce.tests.helpers import make_coupon, make_product
 from lyceum.learning.tests.factories import make_course
 
-from .conftest import requires_chromium
+from .conftest import fresh_totp, requires_chromium
 
 pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -29,8 +28,7 @@ def _sign_in(page, email):
 
 
 def _current_totp() -> str:
-    counters = list(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(TOTP_SECRET, counters[len(counters) // 2]))
+    return fresh_totp(TOTP_SECRET)
 
 
 def test_learner_buys_with_a_coupon_opens_a_paid_lesson_and_loses_it_after_a_refund(new_page, screenshot):
