@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lyceum.core.models import TimeStampedModel
 
@@ -316,7 +317,7 @@ class RevenueShare(models.Model):
 
 
 class LedgerKind(models.TextChoices):
-    SALE = "sale", _("Sale")
+    SALE = "sale", pgettext_lazy("ledger entry kind", "Sale")
     REFUND = "refund", _("Refund")
 
 
