@@ -8,10 +8,9 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as tz
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from lyceum.core.models import TimeStampedModel
+from lyceum.core.models import BilingualNamed, TimeStampedModel
 
 
 class Role(models.TextChoices):
@@ -82,26 +81,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_superuser or role in self.roles
 
 
-class Topic(models.Model):
+class Topic(BilingualNamed):
     """An interest topic learners pick in the needs survey; course categories map to it."""
 
-    slug = models.SlugField(unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=80)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=80)
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "slug"]
+    class Meta(BilingualNamed.Meta):
         verbose_name = _("topic")
         verbose_name_plural = _("topics")
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        lang = translation.get_language() or "en"
-        return self.name_zh if lang.startswith("zh") and self.name_zh else self.name_en
 
 
 class Goal(models.TextChoices):

@@ -6,34 +6,20 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from lyceum.accounts.models import Level
-from lyceum.core.models import TimeStampedModel
+from lyceum.core.models import BilingualNamed, TimeStampedModel
 
 
-class Category(models.Model):
-    slug = models.SlugField(unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=80)
-    name_zh = models.CharField(_("name (Chinese)"), max_length=80)
+class Category(BilingualNamed):
     topic = models.ForeignKey(
         "accounts.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="categories"
     )
-    position = models.PositiveSmallIntegerField(default=0)
 
-    class Meta:
-        ordering = ["position", "slug"]
+    class Meta(BilingualNamed.Meta):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        lang = translation.get_language() or "en"
-        return self.name_zh if lang.startswith("zh") and self.name_zh else self.name_en
 
 
 class Tag(models.Model):

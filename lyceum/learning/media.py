@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lyceum.core.errors import PermissionDenied
 
@@ -35,14 +36,14 @@ def media_token_check(*, request: Any, lesson_id: int, token: str) -> None:
     try:
         payload = signing.loads(token, salt=_SALT, max_age=settings.LYCEUM_MEDIA_URL_TTL)
     except signing.SignatureExpired as exc:
-        raise PermissionDenied("This media link has expired; reload the lesson.", code="link_expired") from exc
+        raise PermissionDenied(_("This media link has expired; reload the lesson."), code="link_expired") from exc
     except signing.BadSignature as exc:
-        raise PermissionDenied("Invalid media link.", code="bad_link") from exc
+        raise PermissionDenied(_("Invalid media link."), code="bad_link") from exc
     user_id = request.user.pk if request.user.is_authenticated else None
     if payload.get("l") != lesson_id or payload.get("u") != user_id:
-        raise PermissionDenied("This media link belongs to someone else.", code="bad_link")
+        raise PermissionDenied(_("This media link belongs to someone else."), code="bad_link")
     if payload.get("s") and payload["s"] != _session_hash(request):
-        raise PermissionDenied("This media link belongs to another session.", code="bad_link")
+        raise PermissionDenied(_("This media link belongs to another session."), code="bad_link")
 
 
 def mask_email(email: str) -> str:

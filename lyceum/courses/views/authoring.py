@@ -331,11 +331,16 @@ def module_move(request: HttpRequest, module_id: int) -> HttpResponse:
 def module_reorder(request: HttpRequest, course_id: int) -> HttpResponse:
     """Drag and drop (studio.js) posts ``order`` with every module id in the new order."""
     course = selectors.course_get_for_edit(user=request.user, course_id=course_id)
+    return _reorder(request, lambda ids: services.module_reorder(actor=request.user, course=course, module_ids=ids))
+
+
+def _reorder(request: HttpRequest, apply: Callable[[list[int]], object]) -> JsonResponse:
+    """Drag and drop (studio.js) posts ``order`` with every id in the new order."""
     ids = _int_list(request.POST.getlist("order"))
     try:
         if ids is None:
             raise ValidationFailed(_("The order must be a list of ids."), field="order")
-        services.module_reorder(actor=request.user, course=course, module_ids=ids)
+        apply(ids)
     except ApplicationError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status)
     return JsonResponse({"ok": True})
@@ -428,14 +433,7 @@ def lesson_move(request: HttpRequest, lesson_id: int) -> HttpResponse:
 @studio_view
 def lesson_reorder(request: HttpRequest, module_id: int) -> HttpResponse:
     module = selectors.module_get_for_edit(user=request.user, module_id=module_id)
-    ids = _int_list(request.POST.getlist("order"))
-    try:
-        if ids is None:
-            raise ValidationFailed(_("The order must be a list of ids."), field="order")
-        services.lesson_reorder(actor=request.user, module=module, lesson_ids=ids)
-    except ApplicationError as exc:
-        return JsonResponse(exc.as_dict(), status=exc.status)
-    return JsonResponse({"ok": True})
+    return _reorder(request, lambda ids: services.lesson_reorder(actor=request.user, module=module, lesson_ids=ids))
 
 
 @login_required
