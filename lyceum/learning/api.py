@@ -10,7 +10,6 @@ from ninja import Field, Router, Schema, Status
 
 from lyceum.core.errors import NotFound, PaymentRequired
 from lyceum.core.markdown import render_markdown
-from lyceum.courses.models import Course, CourseStatus
 
 from . import selectors, services
 from .media import media_url
@@ -147,9 +146,7 @@ def _enrollment_out(e: Any) -> dict[str, Any]:
     "/courses/{slug}/enroll", response={201: EnrollmentOut, 200: EnrollmentOut}, summary="Enroll in a free course"
 )
 def enroll(request: HttpRequest, slug: str) -> Status:
-    course = Course.objects.filter(slug=slug, status=CourseStatus.PUBLISHED).first()
-    if course is None:
-        raise NotFound(_("No such course."))
+    course = selectors.published_course_get(slug=slug)
     existed = selectors.enrollment_for(user=request.auth, course=course)
     try:
         enrollment = services.enrollment_create(user=request.auth, course=course)

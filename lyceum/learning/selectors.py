@@ -31,6 +31,13 @@ def _is_staff_for(user: Any, course: Course, instructor_ids: set[int]) -> bool:
     return course.status == CourseStatus.IN_REVIEW and user_is_reviewer(user=user)
 
 
+def published_course_get(*, slug: str) -> Course:
+    course = Course.objects.filter(slug=slug, status=CourseStatus.PUBLISHED).first()
+    if course is None:
+        raise NotFound(_("No such course."))
+    return course
+
+
 def enrollment_for(*, user: Any, course: Course) -> Enrollment | None:
     if not user.is_authenticated:
         return None

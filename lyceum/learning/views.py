@@ -16,7 +16,6 @@ from lyceum.accounts.selectors import learner_profile_for_user
 from lyceum.core import hooks
 from lyceum.core.errors import ApplicationError, NotFound, PaymentRequired, PermissionDenied
 from lyceum.core.http import ranged_file_response
-from lyceum.courses.models import Course, CourseStatus
 
 from . import selectors, services
 from .certificates import certificate_pdf
@@ -48,9 +47,10 @@ def _continue_lesson(page: selectors.CoursePage) -> Any:
 @require_POST
 @login_required
 def course_enroll(request: HttpRequest, slug: str) -> HttpResponse:
-    course = Course.objects.filter(slug=slug, status=CourseStatus.PUBLISHED).first()
-    if course is None:
-        raise Http404
+    try:
+        course = selectors.published_course_get(slug=slug)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     try:
         services.enrollment_create(user=request.user, course=course)
     except PaymentRequired as exc:
