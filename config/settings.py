@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "lyceum.courses",
     "lyceum.learning",
     "lyceum.commerce",
+    "lyceum.notifications",
+    "lyceum.community",
     "lyceum.api",
 ]
 
@@ -97,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "lyceum.core.context_processors.site",
                 "lyceum.accounts.context_processors.roles",
+                "lyceum.notifications.context_processors.unread",
             ],
         },
     },

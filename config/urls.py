@@ -21,6 +21,10 @@ urlpatterns = [
     path("", include("lyceum.courses.urls")),
     path("", include("lyceum.learning.urls")),
     path("", include("lyceum.commerce.urls")),
+    path("community/", include("lyceum.community.urls_spaces")),
+    path("groups/", include("lyceum.community.urls_groups")),
+    path("events/", include("lyceum.community.urls_events")),
+    path("notifications/", include("lyceum.notifications.urls")),
     path("", include("lyceum.core.urls")),
 ]
 

@@ -10,6 +10,7 @@ class CommerceConfig(AppConfig):
     def ready(self) -> None:
         from lyceum.core import hooks
 
-        from .selectors import offers_for_course_page
+        from .selectors import active_plan_slugs, offers_for_course_page
 
         hooks.provide("course_page.offers", offers_for_course_page)
+        hooks.provide("member.active_plans", active_plan_slugs)

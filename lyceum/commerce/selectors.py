@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from lyceum.core.errors import NotFound
 
-from .models import Order, Payment, Product, ProductKind
+from .models import Membership, MembershipStatus, Order, Payment, Product, ProductKind
 
 
 def product_get_for_checkout(*, slug: str) -> Product:
@@ -72,3 +72,16 @@ def offers_for_course_page(*, course: Any, user: Any) -> list[dict[str, Any]]:
     rank = {ProductKind.COURSE.value: 0, ProductKind.BUNDLE.value: 1, ProductKind.MEMBERSHIP.value: 2}
     offers.sort(key=lambda o: (rank.get(str(o["kind"]), 3), o["price"]))
     return offers
+
+
+def active_plan_slugs(*, user: Any) -> list[str]:
+    """The ``member.active_plans`` hook: plan slugs of the user's live memberships."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Membership.objects.filter(
+            user=user,
+            status__in=(MembershipStatus.ACTIVE, MembershipStatus.CANCELLED),
+            current_period_end__gt=timezone.now(),
+        ).values_list("plan__slug", flat=True)
+    )

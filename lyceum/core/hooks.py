@@ -23,6 +23,12 @@ HOOK_NAMES = frozenset(
     {
         # -> list of dicts the course page renders in its enrollment box (prices, buy links)
         "course_page.offers",
+        # -> list of dicts {"template": ..., "context": {...}} rendered below the course outline
+        "course_page.sections",
+        # -> list of dicts {"template": ..., "context": {...}} rendered on the home page
+        "home_page.sections",
+        # -> list of membership plan slugs (product slugs) the user holds right now
+        "member.active_plans",
     }
 )
 

@@ -14,7 +14,10 @@ logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+    from lyceum.core import hooks
+
+    sections = hooks.collect("home_page.sections", user=request.user)
+    return render(request, "core/home.html", {"sections": sections})
 
 
 @never_cache

@@ -28,10 +28,17 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     offers = [] if page.has_access else hooks.collect("course_page.offers", course=page.course, user=request.user)
+    sections = hooks.collect("course_page.sections", course=page.course, user=request.user)
     return render(
         request,
         "learning/course_detail.html",
-        {"page": page, "course": page.course, "continue_lesson": _continue_lesson(page), "offers": offers},
+        {
+            "page": page,
+            "course": page.course,
+            "continue_lesson": _continue_lesson(page),
+            "offers": offers,
+            "sections": sections,
+        },
     )
 
 

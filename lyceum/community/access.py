@@ -1,0 +1,161 @@
+"""Who may read, post, moderate and attend: the one place community access is decided.
+
+Pages and the API both call these; a member-only thing is never reachable by guessing
+its URL. Memberships come through the ``member.active_plans`` hook (commerce answers),
+enrollments and instructor links are read from ``learning`` and ``courses``.
+
+Results are cached per request on the user object (``_community_access``), so a page that
+checks many spaces or events costs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from lyceum.core import hooks
+from lyceum.courses.models import CourseInstructor
+from lyceum.learning.models import Enrollment
+
+from .models import EventAudience, LiveEvent, PostPolicy, Space, SpaceKind, ThreadKind
+
+STAFF_ROLES = ("moderator", "operator")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What one user holds that opens community doors."""
+
+    authenticated: bool
+    staff: bool  # moderators and operators read and moderate everything
+    operator: bool
+    course_ids: frozenset[int]  # active enrollments
+    instructed_course_ids: frozenset[int]
+    plans: frozenset[str]  # live membership plan slugs
+
+
+ANONYMOUS = Standing(False, False, False, frozenset(), frozenset(), frozenset())
+
+
+def standing(user: Any) -> Standing:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
+    cached = getattr(user, "_community_access", None)
+    if cached is not None:
+        return cached
+    now = timezone.now()
+    course_ids = frozenset(
+        Enrollment.objects.filter(user=user, revoked_at__isnull=True)
+        .filter(Q(access_until__isnull=True) | Q(access_until__gt=now))
+        .values_list("course_id", flat=True)
+    )
+    instructed = frozenset(CourseInstructor.objects.filter(user=user).values_list("course_id", flat=True))
+    plans = frozenset(str(p) for p in hooks.collect("member.active_plans", user=user))
+    roles = set(user.roles) | ({"operator"} if user.is_superuser else set())
+    result = Standing(
+        authenticated=True,
+        staff=bool(roles & set(STAFF_ROLES)),
+        operator="operator" in roles,
+        course_ids=course_ids,
+        instructed_course_ids=instructed,
+        plans=plans,
+    )
+    user._community_access = result
+    return result
+
+
+def forget(user: Any) -> None:
+    """Drop the cached standing (after enrolling, joining a plan... within one request)."""
+    if hasattr(user, "_community_access"):
+        del user._community_access
+
+
+def _plans_open(required: list[str], plans: frozenset[str]) -> bool:
+    if not plans:
+        return False
+    return not required or bool(set(required) & plans)
+
+
+def can_read_space(user: Any, space: Space) -> bool:
+    s = standing(user)
+    if space.archived_at is not None and not s.staff:
+        return False
+    if space.kind == SpaceKind.GLOBAL:
+        return True  # visitors may read the open community; posting needs an account
+    if not s.authenticated:
+        return False
+    if s.staff:
+        return True
+    if space.kind == SpaceKind.COURSE:
+        return space.course_id in s.course_ids or space.course_id in s.instructed_course_ids
+    # paid space: an enrollment in one of its courses, or a live membership
+    access_course_ids = {c.pk for c in space.access_courses.all()}
+    if access_course_ids & (s.course_ids | s.instructed_course_ids):
+        return True
+    if not access_course_ids or space.access_plans:
+        return _plans_open(list(space.access_plans), s.plans)
+    return False
+
+
+def is_space_moderator(user: Any, space: Space) -> bool:
+    """Staff everywhere; a course's instructors in its course space."""
+    s = standing(user)
+    if s.staff:
+        return True
+    return space.kind == SpaceKind.COURSE and space.course_id in s.instructed_course_ids
+
+
+def can_start_thread(user: Any, space: Space, kind: str = ThreadKind.DISCUSSION) -> bool:
+    s = standing(user)
+    if not s.authenticated or space.archived_at is not None or not can_read_space(user, space):
+        return False
+    if kind == ThreadKind.ANNOUNCEMENT or space.post_policy == PostPolicy.STAFF:
+        return s.operator or is_space_moderator(user, space)
+    return True
+
+
+def can_reply(user: Any, space: Space) -> bool:
+    s = standing(user)
+    return s.authenticated and space.archived_at is None and can_read_space(user, space)
+
+
+def readable_spaces(user: Any) -> QuerySet[Space]:
+    """Spaces ``user`` may read, for lists and search (paid spaces are few: checked one by one)."""
+    s = standing(user)
+    spaces = Space.objects.filter(archived_at__isnull=True)
+    if s.staff:
+        return spaces
+    q = Q(kind=SpaceKind.GLOBAL)
+    if s.authenticated:
+        q |= Q(kind=SpaceKind.COURSE, course_id__in=s.course_ids | s.instructed_course_ids)
+        paid = spaces.filter(kind=SpaceKind.PAID).prefetch_related("access_courses")
+        q |= Q(pk__in=[p.pk for p in paid if can_read_space(user, p)])
+    return spaces.filter(q)
+
+
+def can_attend_event(user: Any, event: LiveEvent) -> bool:
+    """May ``user`` register for ``event`` (and so, once registered, see its meeting link)?"""
+    s = standing(user)
+    if not s.authenticated:
+        return False
+    if s.staff or is_event_host(user, event):
+        return True
+    if event.audience == EventAudience.FREE:
+        return True
+    if event.audience == EventAudience.MEMBERS:
+        return _plans_open(list(event.access_plans), s.plans)
+    return event.course_id in s.course_ids or event.course_id in s.instructed_course_ids
+
+
+def is_event_host(user: Any, event: LiveEvent) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return any(h.pk == user.pk for h in event.hosts.all())
+
+
+def can_manage_event(user: Any, event: LiveEvent) -> bool:
+    s = standing(user)
+    return s.operator or is_event_host(user, event)

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CommunityConfig(AppConfig):
+    name = "lyceum.community"
+    label = "community"
+    verbose_name = _("Community")
+
+    def ready(self) -> None:
+        from lyceum.core import hooks
+
+        from . import notify  # noqa: F401  (registers the event handlers that notify people)
+        from .selectors.events import upcoming_events_for_course_page, upcoming_events_for_home
+
+        hooks.provide("course_page.sections", upcoming_events_for_course_page)
+        hooks.provide("home_page.sections", upcoming_events_for_home)

@@ -1,0 +1,1 @@
+"""Event handlers that turn community activity into notifications (registered on import)."""

@@ -1,0 +1,1 @@
+"""Reads for the community, one module per area: ``spaces``, ``groups``, ``events``."""
