@@ -61,7 +61,7 @@ def test_studio_list_query_count_does_not_grow_with_courses(client_for, instruct
     client.get("/studio/")  # warm the session and permission caches
 
     # session, user, roles, 2FA check, courses with counts, instructors: flat in the number of courses
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # + the unread-notifications badge
         response = client.get("/studio/")
 
     assert response.status_code == 200
@@ -80,7 +80,7 @@ def test_studio_course_page_query_count_does_not_grow_with_the_outline(
     client = client_for(instructor)
     client.get(f"/studio/courses/{course.pk}/")
 
-    with django_assert_max_num_queries(12):  # + the readiness check of a draft
+    with django_assert_max_num_queries(13):  # + the readiness check of a draft, the badge
         response = client.get(f"/studio/courses/{course.pk}/")
 
     assert response.content.decode().count('class="outline-lesson"') == 11
