@@ -110,6 +110,7 @@ EVENT_NAMES: frozenset[str] = frozenset(
         "group.member_removed",
         "group.posted",
         "checkin.created",
+        "checkin.updated",
         # community: live events
         "event.created",
         "event.updated",
