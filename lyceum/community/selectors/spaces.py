@@ -1,0 +1,329 @@
+"""Reads for spaces and threads, with a fixed number of queries whatever the thread's size.
+
+Every function takes the viewer and applies ``community.access``: a space or thread the
+viewer may not read is ``NotFound`` (pages and the API answer 404, revealing nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Lower, Replace
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lyceum.accounts.models import User
+from lyceum.core.errors import NotFound, ValidationFailed
+from lyceum.learning.models import Enrollment
+
+from .. import access, search
+from ..models import Bookmark, Reply, Revision, Space, SpaceKind, Thread, ThreadFollow, ThreadKind, Vote
+
+THREADS_PER_PAGE = 20
+REPLIES_PER_PAGE = 30  # top-level replies; each comes with all its nested replies
+SORTS = ("latest", "top", "unanswered")
+MAX_QUERY_LENGTH = 200
+
+
+# --- spaces -----------------------------------------------------------------------------------------
+
+
+def spaces_readable(*, user: Any) -> list[Space]:
+    return list(access.readable_spaces(user).select_related("course").order_by("position", "name"))
+
+
+def space_get(*, user: Any, slug: str) -> Space:
+    space = Space.objects.select_related("course").filter(slug=slug).first()
+    if space is None or not access.can_read_space(user, space):
+        raise NotFound(_("Not found."))
+    return space
+
+
+def space_get_for_operator(*, slug: str) -> Space:
+    space = Space.objects.select_related("course").prefetch_related("access_courses").filter(slug=slug).first()
+    if space is None:
+        raise NotFound(_("Not found."))
+    return space
+
+
+# --- thread lists -----------------------------------------------------------------------------------
+
+
+def _list_queryset() -> QuerySet[Thread]:
+    return (
+        Thread.objects.filter(deleted_at__isnull=True)
+        .select_related("author", "space")
+        .prefetch_related("tags")
+        .defer("body", "body_html", "author__bio")
+    )
+
+
+def thread_filters_clean(*, sort: str = "", kind: str = "", tag: str = "") -> tuple[str, str, str]:
+    """Valid (sort, kind, tag); a bad value is a ``ValidationFailed`` naming its field."""
+    sort = sort or "latest"
+    if sort not in SORTS:
+        raise ValidationFailed(_("Unknown sort order."), field="sort")
+    if kind and kind not in ThreadKind.values:
+        raise ValidationFailed(_("Unknown kind of thread."), field="kind")
+    return sort, kind, (tag or "")[:40]
+
+
+def _sorted(qs: QuerySet[Thread], sort: str, *, pinned_first: bool) -> QuerySet[Thread]:
+    if sort == "top":
+        return qs.order_by("-score", "-last_activity_at", "-id")
+    if sort == "unanswered":
+        return qs.filter(kind=ThreadKind.QUESTION, accepted_reply__isnull=True).order_by("-created_at", "-id")
+    if pinned_first:
+        return qs.order_by("-is_pinned", "-last_activity_at", "-id")
+    return qs.order_by("-last_activity_at", "-id")
+
+
+def _page(qs: QuerySet[Any], page: Any, per_page: int) -> Page:
+    return Paginator(qs, per_page).get_page(page)
+
+
+def thread_list(
+    *, user: Any, space: Space, sort: str = "latest", kind: str = "", tag: str = "", page: Any = 1,
+    per_page: int = THREADS_PER_PAGE,
+) -> Page:  # fmt: skip
+    """Threads of one space (already checked readable): count + page + tags, 3 queries."""
+    if not access.can_read_space(user, space):
+        raise NotFound(_("Not found."))
+    sort, kind, tag = thread_filters_clean(sort=sort, kind=kind, tag=tag)
+    qs = _list_queryset().filter(space=space)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if tag:
+        qs = qs.filter(tags__slug=tag)
+    return _page(_sorted(qs, sort, pinned_first=True), page, per_page)
+
+
+def threads_recent(*, user: Any, limit: int = 15) -> list[Thread]:
+    """The latest activity across every space the user reads (the community home)."""
+    space_ids = list(access.readable_spaces(user).values_list("pk", flat=True))
+    return list(_list_queryset().filter(space_id__in=space_ids).order_by("-last_activity_at", "-id")[:limit])
+
+
+def qa_unanswered(*, user: Any, page: Any = 1) -> Page:
+    """课程答疑: open questions (no accepted answer) in the spaces of the courses ``user`` teaches."""
+    course_ids = access.standing(user).instructed_course_ids
+    qs = _list_queryset().filter(
+        space__kind=SpaceKind.COURSE,
+        space__course_id__in=course_ids,
+        kind=ThreadKind.QUESTION,
+        accepted_reply__isnull=True,
+    )
+    return _page(qs.order_by("reply_count", "created_at", "id"), page, THREADS_PER_PAGE)
+
+
+def bookmarks_for(*, user: Any, page: Any = 1) -> Page:
+    """Bookmarked threads the user can still read, newest bookmark first."""
+    space_ids = list(access.readable_spaces(user).values_list("pk", flat=True))
+    qs = _list_queryset().filter(bookmarks__user=user, space_id__in=space_ids).order_by("-bookmarks__created_at", "-id")
+    return _page(qs, page, THREADS_PER_PAGE)
+
+
+# --- one thread -------------------------------------------------------------------------------------
+
+
+def thread_get(*, user: Any, pk: int) -> Thread:
+    """A live thread the user may read (with its space, course and author)."""
+    thread = (
+        Thread.objects.select_related("space", "space__course", "author", "accepted_reply")
+        .prefetch_related("tags")
+        .filter(pk=pk)
+        .first()
+    )
+    if thread is None or thread.deleted_at is not None or not access.can_read_space(user, thread.space):
+        raise NotFound(_("Not found."))
+    return thread
+
+
+def reply_get(*, user: Any, pk: int) -> Reply:
+    reply = Reply.objects.select_related("thread__space", "author").filter(pk=pk).first()
+    if reply is None or reply.deleted_at is not None:
+        raise NotFound(_("Not found."))
+    if reply.thread.deleted_at is not None or not access.can_read_space(user, reply.thread.space):
+        raise NotFound(_("Not found."))
+    return reply
+
+
+@dataclass
+class ReplyNode:
+    reply: Reply
+    children: list[Reply] = field(default_factory=list)
+
+
+@dataclass
+class ThreadPage:
+    thread: Thread
+    page: Page  # of top-level replies
+    nodes: list[ReplyNode]
+    accepted: Reply | None
+    my_votes: set[tuple[str, int]]  # ("thread", id) / ("reply", id)
+    bookmarked: bool
+    following: bool
+    can_reply: bool
+    can_moderate: bool
+    can_accept: bool
+    can_edit_thread: bool
+
+
+def reply_page_number(*, thread: Thread, reply_id: int) -> int:
+    """The page of the thread that shows ``reply_id`` (nested replies sit with their parent)."""
+    reply = Reply.objects.filter(pk=reply_id, thread=thread).only("pk", "parent_id", "created_at").first()
+    if reply is None:
+        return 1
+    top = reply if reply.parent_id is None else Reply.objects.only("pk", "created_at").get(pk=reply.parent_id)
+    before = Reply.objects.filter(thread=thread, parent__isnull=True).filter(
+        Q(created_at__lt=top.created_at) | Q(created_at=top.created_at, pk__lt=top.pk)
+    )
+    return before.count() // REPLIES_PER_PAGE + 1
+
+
+def thread_page(*, user: Any, thread: Thread, page: Any = 1, per_page: int = REPLIES_PER_PAGE) -> ThreadPage:
+    """Everything the thread page shows, in a fixed number of queries."""
+    from ..services.spaces import can_accept  # the one definition of who may accept
+
+    top_qs = (
+        Reply.objects.filter(thread=thread, parent__isnull=True)
+        .select_related("author")
+        .defer("author__bio")
+        .order_by("created_at", "id")
+    )
+    reply_page = _page(top_qs, page, per_page)
+    tops = list(reply_page.object_list)
+    top_ids = [r.pk for r in tops]
+    children: dict[int, list[Reply]] = {}
+    child_rows = (
+        list(
+            Reply.objects.filter(parent_id__in=top_ids)
+            .select_related("author")
+            .defer("author__bio")
+            .order_by("created_at", "id")
+        )
+        if top_ids
+        else []
+    )
+    for child in child_rows:
+        children.setdefault(child.parent_id or 0, []).append(child)
+    nodes = [ReplyNode(reply=r, children=children.get(r.pk, [])) for r in tops]
+    accepted: Reply | None = None
+    if thread.accepted_reply_id:
+        shown = {r.pk: r for r in tops} | {c.pk: c for c in child_rows}
+        accepted = shown.get(thread.accepted_reply_id)
+        if accepted is None:
+            accepted = Reply.objects.select_related("author").filter(pk=thread.accepted_reply_id).first()
+    my_votes: set[tuple[str, int]] = set()
+    bookmarked = following = False
+    authenticated = getattr(user, "is_authenticated", False)
+    if authenticated:
+        reply_ids = top_ids + [c.pk for c in child_rows]
+        for thread_id, reply_id in (
+            Vote.objects.filter(user=user)
+            .filter(Q(thread=thread) | Q(reply_id__in=reply_ids))
+            .values_list("thread_id", "reply_id")
+        ):
+            my_votes.add(("thread", thread_id) if thread_id else ("reply", reply_id))
+        bookmarked = Bookmark.objects.filter(user=user, thread=thread).exists()
+        following = ThreadFollow.objects.filter(user=user, thread=thread).exists()
+    moderator = authenticated and access.is_space_moderator(user, thread.space)
+    return ThreadPage(
+        thread=thread,
+        page=reply_page,
+        nodes=nodes,
+        accepted=accepted,
+        my_votes=my_votes,
+        bookmarked=bookmarked,
+        following=following,
+        can_reply=access.can_reply(user, thread.space) and (not thread.is_locked or moderator),
+        can_moderate=moderator,
+        can_accept=can_accept(user, thread),
+        can_edit_thread=authenticated and (user.pk == thread.author_id or moderator),
+    )
+
+
+def thread_revisions(*, thread: Thread) -> list[Revision]:
+    return list(thread.revisions.select_related("edited_by").order_by("-created_at", "-id"))
+
+
+def reply_revisions(*, reply: Reply) -> list[Revision]:
+    return list(reply.revisions.select_related("edited_by").order_by("-created_at", "-id"))
+
+
+# --- search -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchResults:
+    query: str
+    threads: list[Thread]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def search_threads(*, user: Any, query: str, page: int = 1, per_page: int = THREADS_PER_PAGE) -> SearchResults:
+    query = (query or "").strip()[:MAX_QUERY_LENGTH]
+    page = max(1, page)
+    if not query:
+        return SearchResults(query, [], 0, page, per_page)
+    space_ids = None if access.standing(user).staff else list(access.readable_spaces(user).values_list("pk", flat=True))
+    ids, total = search.thread_search(query=query, space_ids=space_ids, limit=per_page, offset=(page - 1) * per_page)
+    by_id = {t.pk: t for t in _list_queryset().filter(pk__in=ids)}
+    return SearchResults(query, [by_id[i] for i in ids if i in by_id], total, page, per_page)
+
+
+# --- mentions ---------------------------------------------------------------------------------------
+
+
+def mention_suggestions(*, user: Any, space: Space, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
+    """People whose display name starts with (or contains) ``prefix`` and who can read ``space``."""
+    from ..services.spaces import mention_key
+
+    prefix = "".join((prefix or "").split())[:40]
+    if not prefix or not access.can_read_space(user, space):
+        return []
+    needle = prefix.lower()
+    key_expr = Lower(Replace(Replace("display_name", Value(" "), Value("")), Value("\u3000"), Value("")))
+    qs = (
+        User.objects.filter(is_active=True, erased_at__isnull=True)
+        .exclude(display_name="")
+        .annotate(mention_key=key_expr)
+        .filter(mention_key__contains=needle)
+    )
+    if space.kind == SpaceKind.COURSE:
+        now = timezone.now()
+        enrolled = Enrollment.objects.filter(course_id=space.course_id or 0, revoked_at__isnull=True).filter(
+            Q(access_until__isnull=True) | Q(access_until__gt=now)
+        )
+        qs = qs.filter(
+            Q(pk__in=enrolled.values("user_id"))
+            | Q(instructor_links__course_id=space.course_id)
+            | Q(groups__name__in=access.STAFF_ROLES)
+        ).distinct()
+    rows = []
+    for person in qs.only("pk", "display_name").order_by("display_name", "pk")[:200]:
+        key = mention_key(person.display_name)
+        if needle in key:
+            rows.append((not key.startswith(needle), person.display_name, person))
+    rows.sort(key=lambda r: (r[0], r[1].lower()))
+    out: list[dict[str, Any]] = []
+    for _starts, _name, person in rows:
+        if space.kind == SpaceKind.PAID and not access.can_read_space(person, space):
+            continue
+        out.append({"id": person.pk, "name": person.display_name, "handle": "".join(person.display_name.split())})
+        if len(out) >= limit:
+            break
+    return out

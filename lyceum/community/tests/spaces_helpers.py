@@ -1,0 +1,47 @@
+"""Builders for spaces, threads and replies (test data only)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from lyceum.community.models import Space, SpaceKind, Thread
+from lyceum.community.services import spaces as services
+from lyceum.learning.models import Enrollment
+
+_seq = itertools.count(1)
+
+
+def global_space() -> Space:
+    return Space.objects.get(slug="general")
+
+
+def make_space(*, kind: str = SpaceKind.PAID, course: Any = None, access_plans: list[str] | None = None,
+               access_courses: list[Any] | None = None, **fields: Any) -> Space:  # fmt: skip
+    n = next(_seq)
+    space = Space.objects.create(
+        slug=fields.pop("slug", f"space-{n}"),
+        name=fields.pop("name", f"Space {n}"),
+        kind=kind,
+        course=course,
+        access_plans=access_plans or [],
+        **fields,
+    )
+    if access_courses:
+        space.access_courses.set(access_courses)
+    return space
+
+
+def enroll(user: Any, course: Any) -> Enrollment:
+    return Enrollment.objects.create(user=user, course=course, source="free")
+
+
+def make_thread(author: Any, space: Space | None = None, **fields: Any) -> Thread:
+    n = next(_seq)
+    fields.setdefault("title", f"Thread {n}")
+    fields.setdefault("body", f"Body of thread {n}")
+    return services.thread_create(actor=author, space=space or global_space(), rate_limit=False, **fields)
+
+
+def make_reply(author: Any, thread: Thread, body: str = "", **fields: Any) -> Any:
+    return services.reply_create(actor=author, thread=thread, body=body or "A reply", rate_limit=False, **fields)
