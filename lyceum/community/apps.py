@@ -11,8 +11,8 @@ class CommunityConfig(AppConfig):
         from lyceum.core import hooks
 
         from . import notify  # noqa: F401  (registers the event handlers that notify people)
-        from .services import spaces as _spaces  # noqa: F401  (course.published -> the course's space)
         from .selectors.events import upcoming_events_for_course_page, upcoming_events_for_home
+        from .services import spaces as _spaces  # noqa: F401  (course.published -> the course's space)
 
         hooks.provide("course_page.sections", upcoming_events_for_course_page)
         hooks.provide("home_page.sections", upcoming_events_for_home)
