@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "notifications"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("<int:pk>/open/", views.notification_open, name="open"),
+    path("read-all/", views.notifications_read_all, name="read-all"),
+    path("unread-count/", views.unread_count, name="unread-count"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

@@ -1,0 +1,106 @@
+"""The sentence each kind of notification reads as, built from its ``data`` when shown.
+
+A notification stores facts (titles, names, minutes), never text, so it reads in the
+language of whoever looks at it: the active request language in the notification centre,
+the recipient's own language in e-mail (``services`` wraps rendering in
+``translation.override``). The result is plain text; templates escape it, because titles
+and names are user content.
+
+``data["what"]`` picks the variant of kinds that cover several happenings
+(event reminders, group activity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from .models import Kind, Notification
+
+# Variants (``data["what"]``).
+REMINDER_24H = "reminder_24h"
+REMINDER_1H = "reminder_1h"
+PROMOTED = "promoted"
+CANCELLED = "cancelled"
+RECORDING = "recording"
+CHECKIN = "checkin"
+POSTED = "posted"
+JOINED = "joined"
+
+
+def _s(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key, "")
+    return str(value)[:300] if value is not None else ""
+
+
+def _reply(d: Mapping[str, Any], actor: str) -> str:
+    return _("%(actor)s replied to “%(thread)s”") % {"actor": actor, "thread": _s(d, "thread")}
+
+
+def _mention(d: Mapping[str, Any], actor: str) -> str:
+    return _("%(actor)s mentioned you in “%(thread)s”") % {"actor": actor, "thread": _s(d, "thread")}
+
+
+def _accepted(d: Mapping[str, Any], actor: str) -> str:
+    return _("%(actor)s accepted your answer in “%(thread)s”") % {"actor": actor, "thread": _s(d, "thread")}
+
+
+def _event(d: Mapping[str, Any], actor: str) -> str:
+    event = _s(d, "event")
+    what = d.get("what")
+    if what == REMINDER_24H:
+        return _("“%(event)s” starts in 24 hours") % {"event": event}
+    if what == REMINDER_1H:
+        return _("“%(event)s” starts in 1 hour") % {"event": event}
+    if what == PROMOTED:
+        return _("You have a seat at “%(event)s” (moved up from the waitlist)") % {"event": event}
+    if what == CANCELLED:
+        return _("“%(event)s” was cancelled") % {"event": event}
+    if what == RECORDING:
+        return _("Recording of “%(event)s” is available") % {"event": event}
+    return _("News about “%(event)s”") % {"event": event}
+
+
+def _group(d: Mapping[str, Any], actor: str) -> str:
+    group = _s(d, "group")
+    what = d.get("what")
+    if what == CHECKIN:
+        return _("%(actor)s checked in at %(group)s: %(minutes)s min") % {
+            "actor": actor, "group": group, "minutes": _s(d, "minutes"),
+        }  # fmt: skip
+    if what == JOINED:
+        return _("%(actor)s joined %(group)s") % {"actor": actor, "group": group}
+    return _("%(actor)s posted in %(group)s") % {"actor": actor, "group": group}
+
+
+def _announcement(d: Mapping[str, Any], actor: str) -> str:
+    return _("New announcement in %(space)s: “%(thread)s”") % {"space": _s(d, "space"), "thread": _s(d, "thread")}
+
+
+_RENDERERS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
+    Kind.REPLY: _reply,
+    Kind.MENTION: _mention,
+    Kind.ACCEPTED: _accepted,
+    Kind.EVENT_REMINDER: _event,
+    Kind.GROUP_ACTIVITY: _group,
+    Kind.ANNOUNCEMENT: _announcement,
+}
+
+
+def actor_name(notification: Notification) -> str:
+    """The actor's current name (an erased account shows its anonymised name), or "Someone"."""
+    actor = notification.actor
+    if actor is None:
+        return _("Someone")
+    return actor.get_short_name()
+
+
+def notification_text(notification: Notification) -> str:
+    """The sentence for ``notification`` in the active language (plain text, not escaped)."""
+    render = _RENDERERS.get(notification.kind)
+    data = notification.data if isinstance(notification.data, dict) else {}
+    if render is None:
+        return _("You have a new notification")
+    return render(data, actor_name(notification))
