@@ -236,7 +236,7 @@ def week_bounds(viewer: Any, now: datetime | None = None) -> tuple[date, date]:
 
 def group_page(*, user: Any, group_id: int, page: int = 1, now: datetime | None = None) -> GroupPage:
     group, membership = group_get_for_user(user=user, group_id=group_id)
-    memberships = list(GroupMembership.objects.filter(group=group).select_related("user").order_by("joined_at", "pk"))
+    memberships = group_members(group=group)
     for m in memberships:
         m.group = group  # no query per row for goal_percent
     rows = [MemberRow(m) for m in memberships]
@@ -253,13 +253,23 @@ def group_page(*, user: Any, group_id: int, page: int = 1, now: datetime | None 
     result.my_checkin_today = (
         CheckIn.objects.filter(group=group, user=user, day=my_today).select_related("lesson").first()
     )
-    if group.course_id:
-        result.lessons = list(
-            Lesson.objects.filter(course_id=group.course_id)
-            .select_related("module")
-            .order_by("module__position", "position", "pk")
-        )
+    result.lessons = group_lessons(group=group)
     return result
+
+
+def group_lessons(*, group: StudyGroup) -> list[Lesson]:
+    """The shared course's lessons in outline order (the check-in lesson picker)."""
+    if not group.course_id:
+        return []
+    return list(
+        Lesson.objects.filter(course_id=group.course_id)
+        .select_related("module")
+        .order_by("module__position", "position", "pk")
+    )
+
+
+def group_members(*, group: StudyGroup) -> list[GroupMembership]:
+    return list(GroupMembership.objects.filter(group=group).select_related("user").order_by("joined_at", "pk"))
 
 
 def _fill_member_stats(
