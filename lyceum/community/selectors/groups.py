@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from lyceum.core.errors import NotFound
 from lyceum.courses.models import Lesson
@@ -126,10 +127,10 @@ def group_get_for_user(*, user: Any, group_id: int) -> tuple[StudyGroup, GroupMe
         .first()
     )
     if group is None or not getattr(user, "is_authenticated", False):
-        raise NotFound("group")
+        raise NotFound(_("This group does not exist."))
     membership = GroupMembership.objects.filter(group=group, user=user).first()
     if membership is None and group.visibility != GroupVisibility.PUBLIC:
-        raise NotFound("group")
+        raise NotFound(_("This group does not exist."))
     return group, membership
 
 
@@ -140,7 +141,7 @@ def group_get_by_invite(*, code: str) -> StudyGroup:
         .first()
     )
     if group is None:
-        raise NotFound("invite")
+        raise NotFound(_("This invite link is not valid any more."))
     return group
 
 
