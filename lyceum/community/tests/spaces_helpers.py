@@ -45,3 +45,26 @@ def make_thread(author: Any, space: Space | None = None, **fields: Any) -> Threa
 
 def make_reply(author: Any, thread: Thread, body: str = "", **fields: Any) -> Any:
     return services.reply_create(actor=author, thread=thread, body=body or "A reply", rate_limit=False, **fields)
+
+
+def make_membership(user: Any, plan_slug: str = "pro-monthly", *, days: int = 30) -> Any:
+    """A live membership of ``plan_slug`` (commerce rows made by name: community never imports commerce)."""
+    from datetime import timedelta
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from lyceum.community import access
+
+    product_model = apps.get_model("commerce", "Product")
+    membership_model = apps.get_model("commerce", "Membership")
+    plan, _created = product_model.objects.get_or_create(
+        slug=plan_slug,
+        defaults={"kind": "membership", "title": plan_slug, "billing_period": "month", "list_price": 9900},
+    )
+    now = timezone.now()
+    membership = membership_model.objects.create(
+        user=user, plan=plan, started_at=now, current_period_end=now + timedelta(days=days)
+    )
+    access.forget(user)
+    return membership

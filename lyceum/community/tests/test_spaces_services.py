@@ -8,8 +8,6 @@ import pytest
 from django.utils import timezone
 
 from conftest import make_user
-from lyceum.commerce.models import Membership, ProductKind
-from lyceum.commerce.tests.helpers import make_product
 from lyceum.community import access
 from lyceum.community.models import (
     Bookmark,
@@ -37,7 +35,7 @@ from lyceum.core.models import Event
 from lyceum.courses.models import CourseStatus
 from lyceum.learning.tests.factories import make_course
 
-from .spaces_helpers import enroll, global_space, make_reply, make_space, make_thread
+from .spaces_helpers import enroll, global_space, make_membership, make_reply, make_space, make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -108,12 +106,9 @@ def test_course_space_is_for_enrolled_learners_and_instructors(learner, outsider
 
 
 def test_paid_space_opens_with_a_membership_plan(learner, outsider):
-    plan = make_product(kind=ProductKind.MEMBERSHIP, slug="pro-monthly", courses=[])
     space = make_space(kind=SpaceKind.PAID, access_plans=["pro-monthly"])
     assert not access.can_read_space(learner, space)
-    now = timezone.now()
-    Membership.objects.create(user=learner, plan=plan, started_at=now, current_period_end=now + timedelta(days=30))
-    access.forget(learner)
+    make_membership(learner, "pro-monthly")
     assert access.can_read_space(learner, space)
     assert not access.can_read_space(outsider, space)
     make_thread(learner, space)
