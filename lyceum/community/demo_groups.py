@@ -59,7 +59,7 @@ SPECS = [
     ),
     Spec(
         "SQL Night Owls",
-        "Working through *SQL for Analysts* after work. One query a night, share the tricky ones.",
+        "Working through SQL for Analysts after work. One query a night, share the tricky ones.",
         "sql-for-analysts",
         "data",
         "public",
@@ -152,6 +152,7 @@ class MemberPlan:
     minutes: list[int]
     notes: list[str]
     lesson_steps: list[bool]
+    minute_shifts: list[int]  # how long before "now minus N days" the check-in happened
 
 
 def _habit(rng: Any, joined_days_ago: int) -> list[int]:
@@ -210,11 +211,13 @@ def seed(ctx: Any) -> None:
                     [rng.choice(MINUTES) for _ in offsets],
                     [rng.choice(NOTES_ZH if rng.random() < 0.6 else NOTES_EN) for _ in offsets],
                     [rng.random() < 0.4 for _ in offsets],
+                    [rng.randint(1, 600) for _ in offsets],
                 )
             )
         main_offsets = list(range(0, 6)) if spec.demo_learner == "owner" else [1, 2, 3, 6, 7, 9]
         main_plan = MemberPlan(-1, created_days_ago, main_offsets, [rng.choice(MINUTES) for _ in main_offsets],
-                               [rng.choice(NOTES_EN) for _ in main_offsets], [True for _ in main_offsets])  # fmt: skip
+                               [rng.choice(NOTES_EN) for _ in main_offsets], [True for _ in main_offsets],
+                               [rng.randint(1, 30) for _ in main_offsets])  # fmt: skip
         member_plans = [main_plan, *members] if spec.demo_learner else members
         posts = [(rng.randrange(len(member_plans) + 1), rng.randint(0, created_days_ago)) for _ in spec.posts]
         plans.append((spec, owner_index, created_days_ago, member_plans, posts))
@@ -262,10 +265,10 @@ def _seed_group(
         elif user.pk != owner.pk:
             continue
         step = 0
-        for offset, minutes, note, advance in zip(
-            plan.checkin_offsets, plan.minutes, plan.notes, plan.lesson_steps, strict=True
+        for offset, minutes, note, advance, shift in zip(
+            plan.checkin_offsets, plan.minutes, plan.notes, plan.lesson_steps, plan.minute_shifts, strict=True
         ):
-            at = now - timedelta(days=offset, minutes=1)
+            at = now - timedelta(days=offset, minutes=shift)
             if at < created_at:
                 continue
             lesson = None
