@@ -46,10 +46,17 @@ DIGEST_MAX_ITEMS = 50
 # A happening older than this when its notification is made (a backdated import or demo
 # event, a queue that was down for a day) is shown in the centre but not mailed.
 EMAIL_MAX_AGE = timedelta(days=1)
+# Older still, it is history (an import, the demo's backdated weeks): created already read,
+# so the bell counts what is new.
+HISTORIC_AGE = timedelta(days=7)
 
 
 def _mail_worthy(channel: str, at: datetime) -> bool:
     return channel == Channel.EMAIL and timezone.now() - at < EMAIL_MAX_AGE
+
+
+def _read_at(at: datetime) -> datetime | None:
+    return at if timezone.now() - at >= HISTORIC_AGE else None
 
 
 def _deliverable(user: Any) -> bool:
@@ -99,7 +106,8 @@ def notify(
         with transaction.atomic():
             notification = Notification.objects.create(
                 recipient=recipient, kind=kind, actor=actor if getattr(actor, "pk", None) else None, data=data,
-                url=url, dedupe_key=dedupe_key, created_at=at, email_due=_mail_worthy(channel, at),
+                url=url, dedupe_key=dedupe_key, created_at=at, read_at=_read_at(at),
+                email_due=_mail_worthy(channel, at),
             )  # fmt: skip
     except IntegrityError:  # a concurrent run of the same handler made it first
         return Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).first()
@@ -152,6 +160,7 @@ def notify_many(
                 url=url,
                 dedupe_key=dedupe_key,
                 created_at=at,
+                read_at=_read_at(at),
                 email_due=_mail_worthy(channel, at),
             )
             for uid, channel in channels.items()

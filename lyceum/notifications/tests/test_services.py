@@ -110,10 +110,14 @@ def test_bad_input_is_refused(learner):
     assert not Notification.objects.exists()
 
 
-def test_a_backdated_happening_is_shown_but_not_mailed(learner, outsider, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(("days", "unread"), [(3, True), (8, False)])
+def test_a_backdated_happening_is_shown_but_not_mailed(learner, outsider, days, unread,
+                                                       django_capture_on_commit_callbacks):  # fmt: skip
+    at = timezone.now() - timedelta(days=days)
     with django_capture_on_commit_callbacks(execute=True):
-        n = send(learner, actor=outsider, at=timezone.now() - timedelta(days=3))
+        n = send(learner, actor=outsider, at=at)
     assert n is not None and not n.email_due and mail.outbox == []
+    assert n.created_at == at and (n.read_at is None) == unread
 
 
 def test_a_failed_send_is_left_for_the_catch_up_run(learner, outsider, django_capture_on_commit_callbacks):
