@@ -278,3 +278,28 @@ def test_url_helpers_fall_back_to_known_paths():
     assert handlers._url("no-such:name", [1], "/fallback/1/") == "/fallback/1/"
     assert handlers.thread_url(3).startswith("/community/") and handlers.thread_url(3, 4).endswith("#reply-4")
     assert handlers.group_url(5).startswith("/groups/") and handlers.event_url("x").startswith("/events/")
+
+
+# --- through the community services (the browser journey, without the browser) ----------------
+
+
+def test_question_answer_accept_journey(course, instructor, django_capture_on_commit_callbacks):
+    from lyceum.community.services import spaces as space_services
+
+    asker = user("asker")
+    enroll(asker, course)
+    space = space_services.space_for_course(course=course)
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = space_services.thread_create(actor=asker, space=space, title="How do I index JSON?", body="?",
+                                              kind=ThreadKind.QUESTION, rate_limit=False)  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = space_services.reply_create(actor=instructor, thread=thread, body="Use a GIN index.",
+                                             rate_limit=False)  # fmt: skip
+    n = Notification.objects.get(recipient=asker)
+    assert n.kind == Kind.REPLY and n.actor == instructor and n.url.endswith(f"#reply-{answer.pk}")
+    assert [m.to for m in mail.outbox] == [[asker.email]]
+    with django_capture_on_commit_callbacks(execute=True):
+        space_services.reply_accept(actor=asker, reply=answer)
+    accepted = Notification.objects.get(recipient=instructor)
+    assert accepted.kind == Kind.ACCEPTED and accepted.actor == asker
+    assert not Notification.objects.filter(recipient=asker, kind=Kind.ACCEPTED).exists()
