@@ -319,3 +319,17 @@ def test_a_token_cannot_be_retargeted(learner, outsider):
     with pytest.raises(ValidationFailed):
         services.unsubscribe(token=forged)
     assert not Preference.objects.exists()
+
+
+def test_with_a_broker_the_email_goes_to_a_celery_task(learner, outsider, settings, django_capture_on_commit_callbacks):
+    settings.CELERY_BROKER_URL = "memory://"
+    patched = mock.patch("lyceum.notifications.tasks.email_send_pending_task.delay")
+    with patched as delay, django_capture_on_commit_callbacks(execute=True):
+        n = send(learner, actor=outsider)
+    delay.assert_called_once_with(notification_ids=[n.pk], dedupe_key=None)
+    assert mail.outbox == []
+    from lyceum.notifications.tasks import email_send_pending_task
+
+    assert email_send_pending_task.run(notification_ids=[n.pk]) == 1  # what the worker runs
+    assert email_send_pending_task.run(notification_ids=[n.pk]) == 0  # a retry mails nothing twice
+    assert len(mail.outbox) == 1
