@@ -17,6 +17,12 @@
     });
   });
 
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+
   document.querySelectorAll("[data-select-on-focus]").forEach(function (input) {
     input.addEventListener("focus", function () { input.select(); });
   });
