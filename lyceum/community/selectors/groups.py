@@ -331,3 +331,22 @@ def group_feed(*, group: StudyGroup, page: int = 1, per_page: int = FEED_PER_PAG
         if pk in (posts if kind == "post" else checkins)
     ]
     return FeedPage(items=items, page=page, has_next=len(merged) > page * per_page and page < FEED_MAX_PAGE)
+
+
+COURSE_PAGE_LIMIT = 3
+
+
+def groups_for_course_page(*, course: Any, user: Any) -> list[dict[str, Any]]:
+    """The ``course_page.sections`` hook: study groups around this course (yours first), and a
+    link to start one. Two queries; nothing for visitors who are not signed in."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    my_ids = _my_group_ids(user)
+    groups = list(
+        StudyGroup.objects.filter(archived_at__isnull=True, course=course)
+        .filter(Q(visibility=GroupVisibility.PUBLIC) | Q(pk__in=my_ids))
+        .order_by("-last_activity_at", "-pk")[:20]
+    )
+    groups.sort(key=lambda g: g.pk not in my_ids)  # stable: mine first, then by activity
+    cards = [GroupCard(g, g.pk in my_ids, g.member_count >= g.max_members) for g in groups[:COURSE_PAGE_LIMIT]]
+    return [{"template": "community/groups/partials/_course_section.html", "cards": cards, "course": course}]

@@ -214,3 +214,21 @@ def test_checkin_service_sees_todays_checkin_in_page(learner):
 
     assert page.my_checkin_today.minutes == 25
     assert page.members[0].streak == 1
+
+
+def test_course_page_section_lists_my_groups_first_and_hides_invite_only(learner, outsider, instructor):
+    from django.template.loader import render_to_string
+
+    from lyceum.community.selectors.groups import groups_for_course_page
+
+    course = make_course(instructor=instructor)
+    group_create(actor=outsider, name="Public one", course=course)
+    group_create(actor=outsider, name="Hidden one", course=course, visibility="invite")
+    mine = group_create(actor=learner, name="Mine", course=course)
+
+    [section] = groups_for_course_page(course=course, user=learner)
+    assert [c.group.name for c in section["cards"]] == ["Mine", "Public one"]
+    assert section["cards"][0].group == mine and section["cards"][0].is_member
+    html = render_to_string(section["template"], {"section": section})
+    assert "Hidden one" not in html and f"?course={course.pk}" in html
+    assert groups_for_course_page(course=course, user=None) == []
