@@ -71,8 +71,9 @@ def _url(name: str, args: list[Any], fallback: str) -> str:
 
 
 def thread_url(thread_id: int, reply_id: int | None = None) -> str:
+    """The thread, or a reply in it: ``?reply=`` makes the thread page open the page holding it."""
     url = _url("community:thread", [thread_id], f"/community/t/{thread_id}/")
-    return f"{url}#reply-{reply_id}" if reply_id else url
+    return f"{url}?reply={reply_id}#reply-{reply_id}" if reply_id else url
 
 
 def group_url(group_id: int) -> str:
