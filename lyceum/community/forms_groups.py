@@ -94,7 +94,12 @@ class CheckInForm(forms.Form):
     def __init__(self, *args: Any, lessons: list[Any] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(*args, **kwargs)
         if lessons:
-            self.fields["lesson"].choices = [("", _("No lesson")), *[(x.pk, x.title) for x in lessons]]  # type: ignore[attr-defined]
+            modules: dict[int, tuple[str, list[tuple[int, str]]]] = {}
+            for lesson in lessons:  # grouped by module, in outline order
+                modules.setdefault(lesson.module_id, (lesson.module.title, []))[1].append((lesson.pk, lesson.title))
+            groups = list(modules.values())
+            grouped: list[Any] = groups if len(groups) > 1 else groups[0][1]
+            self.fields["lesson"].choices = [("", _("No lesson")), *grouped]  # type: ignore[attr-defined]
         else:
             del self.fields["lesson"]
 

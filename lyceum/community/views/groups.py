@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from lyceum.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, RateLimited
 from lyceum.core.forms import form_add_application_error
+from lyceum.courses.models import Course
 
 from ..forms_groups import CheckInForm, DiscoverForm, GoalForm, GroupCreateForm, GroupForm, PostForm
 from ..models import GroupMembership, StudyGroup
@@ -68,6 +69,9 @@ def group_list(request: HttpRequest) -> HttpResponse:
             "listing": listing,
             "mine": selectors.my_groups(user=request.user),
             "filtered": any(filters.values()),
+            "course": Course.objects.filter(pk=filters["course_id"]).only("pk", "title").first()
+            if filters.get("course_id")
+            else None,
         },
     )
 
