@@ -48,6 +48,7 @@ MAX_DURATION = timedelta(hours=12)
 MAX_CAPACITY = 100_000
 MAX_HOSTS = 5
 RESERVED_SLUGS = frozenset({"new", "calendar"})
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 PLAN_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,119}$")
 _url_validator = URLValidator(schemes=["http", "https"])
 
@@ -261,6 +262,15 @@ def event_slug_generate(*, title: str) -> str:
     raise Conflict(_("Could not find a free address for this event; please try again."), field="title")
 
 
+def _clean_slug(slug: str) -> str:
+    slug = slug.strip().lower()
+    if not SLUG_RE.match(slug) or slug in RESERVED_SLUGS:
+        raise ValidationFailed(_("Use lowercase Latin letters, digits and hyphens (at most 80)."), field="slug")
+    if LiveEvent.objects.filter(slug=slug).exists():
+        raise ValidationFailed(_("Another event already uses this address."), field="slug")
+    return slug
+
+
 # --- create, edit, cancel -------------------------------------------------------------------
 
 
@@ -280,6 +290,7 @@ def event_create(
     access_plans: Iterable[str] | None = None,
     meeting_url: str = "",
     hosts: Iterable[User] | None = None,
+    slug: str = "",
     at: datetime | None = None,
 ) -> LiveEvent:
     """Schedule an event. ``starts_at``/``ends_at`` are wall-clock times in ``timezone_name``
@@ -298,7 +309,7 @@ def event_create(
         raise ValidationFailed(_("The event must start in the future."), field="starts_at")
     host_list = _clean_hosts(actor, hosts)
     event = LiveEvent.objects.create(
-        slug=event_slug_generate(title=data.title),
+        slug=_clean_slug(slug) if slug else event_slug_generate(title=data.title),
         kind=data.kind,
         title=data.title,
         description=data.description,
@@ -634,7 +645,7 @@ def attendance_set(
 
 
 @transaction.atomic
-def recording_set(*, actor: User, event: LiveEvent, url: str) -> LiveEvent:
+def recording_set(*, actor: User, event: LiveEvent, url: str, at: datetime | None = None) -> LiveEvent:
     """Hosts add (or change, or clear) the recording link; a new link is announced."""
     _require_manager(actor, event)
     url = clean_url(url, field="recording_url")
@@ -644,7 +655,7 @@ def recording_set(*, actor: User, event: LiveEvent, url: str) -> LiveEvent:
     event.recording_url = url
     event.save(update_fields=["recording_url", "updated_at"])
     if url:
-        events.emit("event.recording_added", actor=actor, obj=event)
+        events.emit("event.recording_added", actor=actor, obj=event, at=at)
     return event
 
 
