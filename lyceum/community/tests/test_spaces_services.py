@@ -433,3 +433,18 @@ def test_reply_model_counts(learner, outsider):
     for i in range(3):
         make_reply(outsider, thread, f"r{i}")
     assert Reply.objects.filter(thread=thread).count() == 3
+
+
+def test_migration_backfills_spaces_of_published_courses():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("lyceum.community.migrations.0002_course_spaces")
+    published = make_course()
+    draft = make_course(status=CourseStatus.DRAFT)
+    Space.objects.filter(course__in=[published, draft]).delete()
+    migration.create_course_spaces(apps, None)
+    migration.create_course_spaces(apps, None)
+    assert Space.objects.filter(course=published, kind=SpaceKind.COURSE).count() == 1
+    assert not Space.objects.filter(course=draft).exists()
