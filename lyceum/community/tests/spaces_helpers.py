@@ -13,7 +13,11 @@ _seq = itertools.count(1)
 
 
 def global_space() -> Space:
-    return Space.objects.get(slug="general")
+    """The global space its migration creates (again after a transactional test flushed the tables)."""
+    space, _created = Space.objects.get_or_create(
+        slug="general", defaults={"name": "Community", "kind": SpaceKind.GLOBAL, "description": "Everyone"}
+    )
+    return space
 
 
 def make_space(*, kind: str = SpaceKind.PAID, course: Any = None, access_plans: list[str] | None = None,

@@ -11,9 +11,14 @@ from lyceum.community.models import Reply, SpaceKind, Thread, ThreadKind
 from lyceum.community.services import spaces as services
 from lyceum.learning.tests.factories import make_course
 
-from .spaces_helpers import enroll, make_membership, make_reply, make_space, make_thread
+from .spaces_helpers import enroll, global_space, make_membership, make_reply, make_space, make_thread
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _global_space(db):
+    return global_space()
 
 
 @pytest.fixture

@@ -15,6 +15,11 @@ from .spaces_helpers import enroll, global_space, make_membership, make_reply, m
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _global_space(db):
+    return global_space()
+
+
 @pytest.fixture
 def course_space(instructor, learner):
     course = make_course(instructor=instructor)

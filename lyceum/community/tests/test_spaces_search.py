@@ -13,9 +13,14 @@ from lyceum.community.services import spaces as services
 from lyceum.core.models import Event
 from lyceum.learning.tests.factories import make_course
 
-from .spaces_helpers import enroll, make_reply, make_thread
+from .spaces_helpers import enroll, global_space, make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _global_space(db):
+    return global_space()
 
 
 def _titles(user, query):

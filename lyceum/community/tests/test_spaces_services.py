@@ -40,6 +40,11 @@ from .spaces_helpers import enroll, global_space, make_membership, make_reply, m
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _global_space(db):
+    return global_space()
+
+
 def _events(name):
     return list(Event.objects.filter(name=name).order_by("pk"))
 
@@ -48,7 +53,15 @@ def _events(name):
 
 
 def test_migration_creates_the_global_space():
-    space = global_space()
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("lyceum.community.migrations.0002_search")
+    Space.objects.filter(slug="general").delete()
+    migration.create_global_space(apps, None)
+    migration.create_global_space(apps, None)
+    space = Space.objects.get(slug="general")
     assert space.kind == SpaceKind.GLOBAL and space.name == "Community"
 
 
