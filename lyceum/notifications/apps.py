@@ -6,3 +6,14 @@ class NotificationsConfig(AppConfig):
     name = "lyceum.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from lyceum.core import events
+        from lyceum.core.models import Event
+
+        from .services import notifications_erase_for_user
+
+        @events.on("user.erased")
+        def _erase(event: Event) -> None:
+            if event.object_id:
+                notifications_erase_for_user(user_id=int(event.object_id))

@@ -461,3 +461,11 @@ def unsubscribe(*, token: str) -> Unsubscribed:
     if to_change:
         events.emit("notification.unsubscribed", actor=user, kind=kind, kinds=to_change)
     return Unsubscribed(user=user, kinds=kinds, changed=bool(to_change))
+
+
+def notifications_erase_for_user(*, user_id: int) -> int:
+    """An erased account keeps no notifications or delivery choices (``user.erased`` handler)."""
+    deleted, _by_model = Notification.objects.filter(recipient_id=user_id).delete()
+    Preference.objects.filter(user_id=user_id).delete()
+    DeliverySettings.objects.filter(user_id=user_id).delete()
+    return deleted

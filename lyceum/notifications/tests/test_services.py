@@ -336,3 +336,15 @@ def test_with_a_broker_the_email_goes_to_a_celery_task(learner, outsider, settin
     assert email_send_pending_task.run(notification_ids=[n.pk]) == 1  # what the worker runs
     assert email_send_pending_task.run(notification_ids=[n.pk]) == 0  # a retry mails nothing twice
     assert len(mail.outbox) == 1
+
+
+def test_erasing_an_account_removes_its_notifications_and_choices(learner, outsider,
+                                                                  django_capture_on_commit_callbacks):  # fmt: skip
+    make_notification(learner, actor=outsider)
+    theirs = make_notification(outsider, actor=learner)
+    Preference.objects.create(user=learner, kind=Kind.REPLY, channel=Channel.OFF)
+    DeliverySettings.objects.create(user=learner, daily_digest=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        user_erase(actor=learner, user=learner)
+    assert list(Notification.objects.all()) == [theirs]
+    assert not Preference.objects.exists() and not DeliverySettings.objects.exists()

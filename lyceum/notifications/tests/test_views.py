@@ -187,3 +187,8 @@ def test_the_link_in_an_email_unsubscribes(client, learner, outsider, django_cap
         send(learner, actor=outsider, kind=Kind.ACCEPTED)
     assert len(mail.outbox) == 1  # no more e-mail of that kind
     assert Notification.objects.filter(recipient=learner, kind="accepted").count() == 2  # still in-app
+
+
+def test_open_with_an_absurd_id_is_404_not_500(client_for, learner):
+    response = client_for(learner).get(reverse("notifications:open", args=[10**25]))
+    assert response.status_code == 404
