@@ -363,3 +363,21 @@ def test_ten_learners_racing_for_the_last_seat_never_overfill():
     assert len(errors) == 9
     assert all(isinstance(e, Conflict) and e.code == "group_full" for e in errors)
     assert Event.objects.filter(name="group.joined").count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL: set DATABASE_URL"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_double_submitted_checkin_merges_into_one_row():
+    owner = make_user("owner@example.org")
+    group = group_create(actor=owner, name="Double submit")
+
+    errors = _run_threads(lambda i: checkin_create(actor=owner, group=group, minutes=20), 4)
+
+    assert errors == []
+    checkin = CheckIn.objects.get(group=group, user=owner)
+    assert checkin.minutes == 80
+    assert Event.objects.filter(name="checkin.created").count() == 1
+    assert Event.objects.filter(name="checkin.updated").count() == 3
