@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -461,3 +462,49 @@ def test_migration_backfills_spaces_of_published_courses():
     migration.create_course_spaces(apps, None)
     assert Space.objects.filter(course=published, kind=SpaceKind.COURSE).count() == 1
     assert not Space.objects.filter(course=draft).exists()
+
+
+def _run_threads(target, count):
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run(i):
+        try:
+            barrier.wait(timeout=10)
+            target(i)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return errors
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL: set DATABASE_URL"
+)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_votes_keep_the_score_exact():
+    author = make_user("author@example.org")
+    voters = [make_user(f"v{i}@example.org") for i in range(6)]
+    thread = make_thread(author)
+    reply = make_reply(author, thread)
+
+    errors = _run_threads(lambda i: services.thread_vote(actor=voters[i], thread=thread), 6)
+    errors += _run_threads(lambda i: services.reply_vote(actor=voters[0], reply=reply), 3)
+
+    assert errors == []
+    thread.refresh_from_db()
+    reply.refresh_from_db()
+    assert thread.score == Vote.objects.filter(thread=thread).count() == 6
+    assert reply.score == Vote.objects.filter(reply=reply).count() == 1  # three toggles: on, off, on
