@@ -350,3 +350,26 @@ def groups_for_course_page(*, course: Any, user: Any) -> list[dict[str, Any]]:
     groups.sort(key=lambda g: g.pk not in my_ids)  # stable: mine first, then by activity
     cards = [GroupCard(g, g.pk in my_ids, g.member_count >= g.max_members) for g in groups[:COURSE_PAGE_LIMIT]]
     return [{"template": "community/groups/partials/_course_section.html", "cards": cards, "course": course}]
+
+
+@dataclass
+class MyGroupToday:
+    group: StudyGroup
+    streak: int
+    checked_in_today: bool
+
+
+def my_groups_for_home(*, user: Any, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The ``home_page.sections`` hook: my groups with my streak and whether I checked in today
+    (a nudge to keep the streak). Two queries; nothing for visitors or people in no group."""
+    groups = my_groups(user=user)[:6]
+    if not groups:
+        return []
+    today = local_day(user, now)
+    days: dict[int, set[date]] = {g.pk: set() for g in groups}
+    for group_id, day in CheckIn.objects.filter(
+        user=user, group__in=groups, day__gt=today - timedelta(days=STREAK_LOOKBACK_DAYS), day__lte=today
+    ).values_list("group_id", "day"):
+        days[group_id].add(day)
+    rows = [MyGroupToday(g, streak_from_days(days[g.pk], today), today in days[g.pk]) for g in groups]
+    return [{"template": "community/groups/partials/_home_section.html", "rows": rows}]

@@ -232,3 +232,28 @@ def test_course_page_section_lists_my_groups_first_and_hides_invite_only(learner
     html = render_to_string(section["template"], {"section": section})
     assert "Hidden one" not in html and f"?course={course.pk}" in html
     assert groups_for_course_page(course=course, user=None) == []
+
+
+def test_home_section_shows_my_groups_streak_and_today(learner, outsider, django_assert_max_num_queries):
+    from django.template.loader import render_to_string
+
+    from lyceum.community.selectors.groups import my_groups_for_home
+
+    learner.timezone = "UTC"
+    active = group_create(actor=learner, name="Active")
+    idle = group_create(actor=learner, name="Idle")
+    group_create(actor=outsider, name="Not mine")
+    now = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)
+    for offset in (0, 1, 2):
+        _checkin(learner, active, D - timedelta(days=offset))
+    _checkin(learner, idle, D - timedelta(days=1))
+
+    with django_assert_max_num_queries(2):
+        [section] = my_groups_for_home(user=learner, now=now)
+
+    rows = {r.group.name: (r.streak, r.checked_in_today) for r in section["rows"]}
+    assert rows == {"Active": (3, True), "Idle": (1, False)}
+    html = render_to_string(section["template"], {"section": section})
+    assert f"/groups/{idle.pk}/#checkin" in html
+    assert my_groups_for_home(user=outsider, now=now)[0]["rows"][0].group.name == "Not mine"
+    assert my_groups_for_home(user=make_user("nobody@example.org")) == []
