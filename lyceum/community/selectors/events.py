@@ -299,14 +299,21 @@ def calendar_feed_rows(*, token: str, now: datetime | None = None) -> tuple[Any,
 # --- page hooks -------------------------------------------------------------------------------
 
 
+def _next_visible(user: Any, qs: QuerySet[LiveEvent], limit: int, now: datetime) -> list[LiveEvent]:
+    """The next ``limit`` events of ``qs`` the viewer may see. One query when there are none
+    (pages that include the section pay little); the viewer's standing is read only when an
+    enrolled-only event is among the candidates."""
+    qs = qs.filter(status=EventStatus.SCHEDULED, ends_at__gt=now).order_by("starts_at", "pk")
+    if not getattr(user, "is_authenticated", False):
+        qs = qs.exclude(audience=EventAudience.ENROLLED)
+    candidates = list(qs[: limit * 5])
+    return [e for e in candidates if e.audience != EventAudience.ENROLLED or event_visible(user, e)][:limit]
+
+
 def upcoming_events_for_course_page(*, course: Any, user: Any) -> list[dict[str, Any]]:
     """The ``course_page.sections`` hook: this course's next events (its Q&A sessions too)."""
     now = timezone.now()
-    events = list(
-        _base()
-        .filter(event_visible_q(user), course=course, status=EventStatus.SCHEDULED, ends_at__gt=now)
-        .order_by("starts_at", "pk")[:COURSE_PAGE_LIMIT]
-    )
+    events = _next_visible(user, _base().filter(course=course), COURSE_PAGE_LIMIT, now)
     if not events:
         return []
     return [
@@ -321,11 +328,7 @@ def upcoming_events_for_course_page(*, course: Any, user: Any) -> list[dict[str,
 def upcoming_events_for_home(*, user: Any) -> list[dict[str, Any]]:
     """The ``home_page.sections`` hook: the next community events the viewer may see."""
     now = timezone.now()
-    events = list(
-        _base()
-        .filter(event_visible_q(user), status=EventStatus.SCHEDULED, ends_at__gt=now)
-        .order_by("starts_at", "pk")[:HOME_LIMIT]
-    )
+    events = _next_visible(user, _base(), HOME_LIMIT, now)
     if not events:
         return []
     return [{"template": "community/events/_home_section.html", "cards": _cards(user, events, now)}]

@@ -333,3 +333,13 @@ def test_attendance_page_queries_stay_flat(client_for, instructor, django_assert
 def test_a_fresh_client_session_is_anonymous(db):
     assert Client().get(reverse("events:calendar")).status_code == 302
     assert services  # the module imports cleanly next to the views
+
+
+def test_hooks_cost_one_query_when_there_is_nothing_to_show(learner, course, django_assert_num_queries):
+    from lyceum.community.selectors.events import upcoming_events_for_course_page, upcoming_events_for_home
+
+    learner.roles  # noqa: B018 - the role lookup belongs to the page, not the hook
+    with django_assert_num_queries(1):
+        assert upcoming_events_for_course_page(course=course, user=learner) == []
+    with django_assert_num_queries(1):
+        assert upcoming_events_for_home(user=learner) == []
