@@ -302,6 +302,7 @@ def mention_suggestions(*, user: Any, space: Space, prefix: str, limit: int = 8)
         .exclude(display_name="")
         .annotate(mention_key=key_expr)
         .filter(mention_key__contains=needle)
+        .exclude(pk=user.pk)
     )
     if space.kind == SpaceKind.COURSE:
         now = timezone.now()

@@ -176,3 +176,11 @@ def test_deleted_replies_hide_their_text(api, learner, outsider):
 def test_bad_token_on_open_reads_is_401(api):
     response = Client().get("/api/v1/spaces", HTTP_AUTHORIZATION="Bearer lyc_nope")
     assert response.status_code == 401
+
+
+def test_routes_are_in_the_openapi_document():
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    for path in ("/api/v1/spaces", "/api/v1/spaces/{slug}/threads", "/api/v1/threads/{thread_id}",
+                 "/api/v1/threads/{thread_id}/replies", "/api/v1/threads/{thread_id}/vote",
+                 "/api/v1/threads/{thread_id}/accept"):  # fmt: skip
+        assert path in paths
