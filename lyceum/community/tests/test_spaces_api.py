@@ -184,3 +184,14 @@ def test_routes_are_in_the_openapi_document():
                  "/api/v1/threads/{thread_id}/replies", "/api/v1/threads/{thread_id}/vote",
                  "/api/v1/threads/{thread_id}/accept"):  # fmt: skip
         assert path in paths
+
+
+def test_paid_space_threads_in_the_api(api, learner, outsider):
+    space = make_space(kind=SpaceKind.PAID, access_plans=["pro-monthly"])
+    make_membership(learner, "pro-monthly")
+    thread = make_thread(learner, space)
+    for caller in (api(), api(outsider)):
+        assert caller("get", f"/spaces/{space.slug}/threads").status_code == 404
+        assert caller("get", f"/threads/{thread.pk}").status_code == 404
+    assert api(learner)("get", f"/spaces/{space.slug}/threads").json()["count"] == 1
+    assert api(learner)("get", f"/threads/{thread.pk}").status_code == 200

@@ -323,3 +323,13 @@ def test_unknown_thread_is_404(client_for, learner):
 
 def test_global_space_exists_on_home(client):
     assert global_space().name in client.get("/community/").content.decode()
+
+
+def test_paid_space_and_its_threads_are_404_for_visitors_and_non_members(client, client_for, learner, outsider):
+    space = make_space(kind=SpaceKind.PAID, access_plans=["pro-monthly"])
+    make_membership(learner, "pro-monthly")
+    thread = make_thread(learner, space, title="Members only talk")
+    for c in (client, client_for(outsider)):
+        assert c.get(f"/community/s/{space.slug}/").status_code == 404
+        assert c.get(f"/community/t/{thread.pk}/").status_code == 404
+    assert client_for(learner).get(f"/community/t/{thread.pk}/").status_code == 200
