@@ -104,4 +104,5 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     kind_names = [str(Kind(kind).label) for kind in result.kinds]
     response = render(request, "notifications/unsubscribe.html", {"result": result, "kind_names": kind_names})
     response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
     return response

@@ -157,6 +157,7 @@ def test_unsubscribe_by_get_applies_without_sign_in(client, learner):
     assert "You are unsubscribed" in response.content.decode()
     assert str(Kind.REPLY.label) in response.content.decode()
     assert Preference.objects.get(user=learner, kind="reply").channel == Channel.IN_APP
+    assert response["Referrer-Policy"] == "no-referrer"
 
 
 def test_unsubscribe_one_click_post_needs_no_csrf_token(learner):
