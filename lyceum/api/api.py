@@ -16,6 +16,8 @@ from ninja.throttling import AnonRateThrottle, UserRateThrottle
 from lyceum.accounts.api import router as accounts_router
 from lyceum.commerce.api import router as commerce_router
 from lyceum.community.api import router as community_router
+from lyceum.community.api_events import router as events_router
+from lyceum.community.api_groups import router as groups_router
 from lyceum.core.errors import ApplicationError
 from lyceum.courses.api import router as courses_router
 from lyceum.learning.api import router as learning_router
@@ -36,6 +38,8 @@ api.add_router("/", courses_router)
 api.add_router("/", learning_router)
 api.add_router("/", commerce_router)
 api.add_router("/", community_router)
+api.add_router("/", groups_router)
+api.add_router("/", events_router)
 
 
 def _error(request: HttpRequest, status: int, payload: dict[str, object]) -> HttpResponse:
