@@ -83,3 +83,6 @@ class SpaceForm(forms.Form):
     )
     post_policy = forms.ChoiceField(label=_("Who may start threads"), choices=PostPolicy.choices)
     position = forms.IntegerField(label=_("Position"), min_value=0, initial=0, required=False)
+    archived = forms.BooleanField(
+        label=_("Archived"), required=False, help_text=_("Hidden from members; staff still see it. Nobody can post.")
+    )

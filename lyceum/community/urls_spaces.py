@@ -12,6 +12,7 @@ urlpatterns = [
     path("qa/", views.qa, name="qa"),
     path("bookmarks/", views.bookmarks, name="bookmarks"),
     path("spaces/new/", views.space_new, name="space-new"),
+    path("preview/", views.preview, name="preview"),
     path("s/<slug:slug>/", views.space_detail, name="space"),
     path("s/<slug:slug>/new/", views.thread_new, name="thread-new"),
     path("s/<slug:slug>/settings/", views.space_edit, name="space-edit"),

@@ -112,3 +112,41 @@
     });
   });
 })();
+
+/* Markdown preview: a "Preview" button beside the body of forms that carry data-preview-url. */
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-preview-url]").forEach(function (form) {
+    var textarea = form.querySelector("textarea[name=body]");
+    if (!textarea) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-small btn-ghost preview-toggle";
+    button.textContent = form.getAttribute("data-preview-label");
+    var panel = document.createElement("div");
+    panel.className = "prose post-body preview-panel";
+    panel.hidden = true;
+    textarea.insertAdjacentElement("afterend", panel);
+    panel.insertAdjacentElement("afterend", button);
+    button.addEventListener("click", function () {
+      if (!panel.hidden) {
+        panel.hidden = true; textarea.hidden = false;
+        button.textContent = form.getAttribute("data-preview-label");
+        return;
+      }
+      var data = new FormData();
+      data.append("body", textarea.value);
+      var token = form.querySelector("input[name=csrfmiddlewaretoken]");
+      fetch(form.getAttribute("data-preview-url"), {
+        method: "POST", credentials: "same-origin", body: data,
+        headers: { "X-CSRFToken": token ? token.value : "" },
+      })
+        .then(function (response) { return response.json(); })
+        .then(function (payload) {
+          panel.innerHTML = payload.html;  // sanitised by the server (nh3)
+          panel.hidden = false; textarea.hidden = true;
+          button.textContent = form.getAttribute("data-edit-label");
+        });
+    });
+  });
+})();

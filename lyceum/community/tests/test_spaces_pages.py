@@ -333,3 +333,20 @@ def test_paid_space_and_its_threads_are_404_for_visitors_and_non_members(client,
         assert c.get(f"/community/s/{space.slug}/").status_code == 404
         assert c.get(f"/community/t/{thread.pk}/").status_code == 404
     assert client_for(learner).get(f"/community/t/{thread.pk}/").status_code == 200
+
+
+def test_markdown_preview_is_sanitised(client, client_for, learner):
+    response = client_for(learner).post("/community/preview/", {"body": "**hi** <script>alert(1)</script>"})
+    assert response.json()["html"].startswith("<p><strong>hi</strong>") and "<script" not in response.json()["html"]
+    assert client.post("/community/preview/", {"body": "x"}).status_code == 302
+
+
+def test_operator_archives_a_space(client_for, operator, learner):
+    space = make_space(kind=SpaceKind.GLOBAL, name="Old news")
+    client_for(operator).post(
+        f"/community/s/{space.slug}/settings/",
+        {"name": "Old news", "kind": "global", "post_policy": "members", "position": 0, "archived": "on"},
+    )
+    space.refresh_from_db()
+    assert space.archived_at is not None
+    assert client_for(learner).get(f"/community/s/{space.slug}/").status_code == 404

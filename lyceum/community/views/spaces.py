@@ -440,6 +440,14 @@ def reply_history(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_POST
+@login_required
+def preview(request: HttpRequest) -> JsonResponse:
+    """Markdown → the sanitised HTML a post would show (mentions are highlighted once posted)."""
+    body = request.POST.get("body", "")[: ReplyForm.base_fields["body"].max_length or 20_000]
+    return JsonResponse({"html": str(render_markdown(body))})
+
+
 @require_GET
 def mention_suggest(request: HttpRequest, slug: str) -> JsonResponse:
     """``?q=Ad`` → people who can read the space, for ``@`` autocompletion (readers only)."""
@@ -497,6 +505,7 @@ def space_edit(request: HttpRequest, slug: str) -> HttpResponse:
         "name": space.name, "description": space.description, "rules": space.rules, "kind": space.kind,
         "course": space.course, "access_courses": list(space.access_courses.all()),
         "access_plans": ", ".join(space.access_plans), "post_policy": space.post_policy, "position": space.position,
+        "archived": space.archived_at is not None,
     }  # fmt: skip
     form = SpaceForm(request.POST or None, initial=initial)
     status = 200
