@@ -66,7 +66,14 @@ class EventForm(forms.Form):
         min_value=1,
         help_text=_("Empty: no limit. When full, people join a waitlist."),
     )
-    audience = forms.ChoiceField(label=_("Who may attend"), choices=EventAudience.choices)
+    audience = forms.ChoiceField(
+        label=_("Who may attend"),
+        choices=[
+            (EventAudience.FREE, _("Everyone with an account")),
+            (EventAudience.MEMBERS, _("Members only (a membership plan)")),
+            (EventAudience.ENROLLED, _("Learners enrolled in the course")),
+        ],
+    )
     access_plans = forms.CharField(
         label=_("Membership plans"), required=False, max_length=500,
         help_text=_("Members-only events: plan addresses separated by commas (empty: any membership)."),

@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -237,5 +238,6 @@ def attendance(request: HttpRequest, slug: str) -> HttpResponse:
             "registered": [r for r in rows if r.status == RegistrationStatus.REGISTERED],
             "waitlisted": [r for r in rows if r.status == RegistrationStatus.WAITLISTED],
             "recording_form": recording_form,
+            "started": event.starts_at <= timezone.now(),
         },
     )
