@@ -21,6 +21,7 @@ from lyceum.community.api_groups import router as groups_router
 from lyceum.core.errors import ApplicationError
 from lyceum.courses.api import router as courses_router
 from lyceum.learning.api import router as learning_router
+from lyceum.notifications.api import router as notifications_router
 
 from .auth import default_auth
 
@@ -40,6 +41,7 @@ api.add_router("/", commerce_router)
 api.add_router("/", community_router)
 api.add_router("/", groups_router)
 api.add_router("/", events_router)
+api.add_router("/", notifications_router)
 
 
 def _error(request: HttpRequest, status: int, payload: dict[str, object]) -> HttpResponse:
