@@ -343,3 +343,15 @@ def test_hooks_cost_one_query_when_there_is_nothing_to_show(learner, course, dja
         assert upcoming_events_for_course_page(course=course, user=learner) == []
     with django_assert_num_queries(1):
         assert upcoming_events_for_home(user=learner) == []
+
+
+def test_titles_and_descriptions_cannot_inject_markup(client, client_for, operator):
+    start = timezone.now() + timedelta(days=2)
+    event = services.event_create(
+        actor=operator, title='<script>alert("t")</script> Talk', starts_at=start, ends_at=start + timedelta(hours=1),
+        timezone_name="Asia/Shanghai", description='Hi <img src=x onerror="alert(1)"> [x](javascript:alert(2))',
+    )  # fmt: skip
+    for url in (reverse("events:list"), reverse("events:detail", args=[event.slug]), reverse("core:home")):
+        html = client.get(url).content.decode()
+        assert '<script>alert("t")' not in html and "&lt;script&gt;" in html
+        assert "onerror" not in html and "javascript:alert" not in html
