@@ -80,14 +80,15 @@ def event_ics(event: LiveEvent, *, url: str, show_meeting_link: bool) -> bytes:
 
 
 def feed_ics(rows: Iterable[tuple[LiveEvent, str]], *, url_for: Any, name: str) -> bytes:
-    """``rows``: (event, registration status) of the feed's owner; links shown for seats held."""
+    """``rows``: (event, registration status or ``"host"``) of the feed's owner; the meeting
+    link goes in for seats held and hosted events."""
     cal = _calendar(name)
     for event, status in rows:
         cal.add_component(
             _vevent(
                 event,
                 url=url_for(event),
-                show_meeting_link=status == RegistrationStatus.REGISTERED,
+                show_meeting_link=status in (RegistrationStatus.REGISTERED, "host"),
                 registration_status=status,
             )
         )

@@ -35,6 +35,7 @@ from ..models import (
 HOME_LIMIT = 4
 COURSE_PAGE_LIMIT = 3
 FEED_PAST_DAYS = 30
+HOST_STATUS = "host"  # a feed row for an event the owner hosts
 
 
 @dataclass
@@ -279,8 +280,9 @@ def my_registrations(*, user: Any, now: datetime | None = None) -> list[Registra
 
 
 def calendar_feed_rows(*, token: str, now: datetime | None = None) -> tuple[Any, list[tuple[LiveEvent, str]]]:
-    """The feed owner and their (event, status) rows: upcoming and the last 30 days,
-    cancelled events included (marked CANCELLED so calendars drop them). Unknown token: 404."""
+    """The feed owner and their (event, status) rows: events they registered or wait for, and
+    events they host (status ``"host"``), upcoming and of the last 30 days, cancelled ones
+    included (marked CANCELLED so calendars drop them). Unknown token: 404."""
     now = now or timezone.now()
     token = (token or "").strip()
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first() if token else None
@@ -293,7 +295,14 @@ def calendar_feed_rows(*, token: str, now: datetime | None = None) -> tuple[Any,
         .prefetch_related(Prefetch("event__hosts"))
         .order_by("event__starts_at", "id")
     )
-    return feed.user, [(r.event, r.status) for r in registrations]
+    rows: dict[int, tuple[LiveEvent, str]] = {r.event_id: (r.event, r.status) for r in registrations}
+    hosted = (
+        LiveEvent.objects.filter(hosts=feed.user, ends_at__gt=now - timedelta(days=FEED_PAST_DAYS))
+        .exclude(pk__in=list(rows))
+        .prefetch_related("hosts")
+    )
+    rows.update({e.pk: (e, HOST_STATUS) for e in hosted})
+    return feed.user, sorted(rows.values(), key=lambda row: (row[0].starts_at, row[0].pk))
 
 
 # --- page hooks -------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ def test_personal_feed_lists_my_events_by_secret_token(client, client_for, instr
     off = make_event(instructor, title="Called off", starts_in=timedelta(days=4), status=EventStatus.CANCELLED)
     gone = make_event(instructor, title="Left", starts_in=timedelta(days=5))
     other = make_event(instructor, title="Not mine", starts_in=timedelta(days=1))
+    hosting = make_event(learner, title="I host this", starts_in=timedelta(days=6))
     for event, status in ((seat, "registered"), (recent, "registered"), (old, "registered"), (off, "registered"),
                           (waiting, "waitlisted"), (gone, "cancelled")):  # fmt: skip
         Registration.objects.create(event=event, user=learner, status=status)
@@ -73,7 +74,8 @@ def test_personal_feed_lists_my_events_by_secret_token(client, client_for, instr
     assert response.status_code == 200
     _, vevents = _vevents(response.content)
     by_title = {str(v["summary"]): v for v in vevents}
-    assert set(by_title) == {"Seat", "[Waitlist] Waiting", "Recent", "Called off"}
+    assert set(by_title) == {"Seat", "[Waitlist] Waiting", "Recent", "Called off", "I host this"}
+    assert str(by_title["I host this"]["location"]) == SECRET and hosting.pk
     assert str(by_title["Called off"]["status"]) == "CANCELLED"
     assert str(by_title["[Waitlist] Waiting"]["status"]) == "TENTATIVE"
     assert str(by_title["Seat"]["location"]) == SECRET

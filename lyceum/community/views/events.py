@@ -179,7 +179,12 @@ def calendar(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "community/events/calendar.html",
-        {"feed": feed, "feed_url": feed_url, "registrations": selectors.my_registrations(user=request.user)},
+        {
+            "feed": feed,
+            "feed_url": feed_url,
+            "webcal_url": "webcal://" + feed_url.split("://", 1)[1] if feed_url else "",
+            "registrations": selectors.my_registrations(user=request.user),
+        },
     )
 
 
