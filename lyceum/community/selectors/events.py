@@ -179,6 +179,7 @@ class EventPage:
     show_recording: bool
     can_edit: bool
     can_manage: bool
+    is_host: bool
     is_live: bool
     is_over: bool
     is_cancelled: bool
@@ -225,6 +226,7 @@ def event_page(*, user: Any, slug: str, now: datetime | None = None) -> EventPag
         show_recording=bool(event.recording_url) and (registered or may_attend),
         can_edit=can_edit_event(user, event),
         can_manage=can_manage_event(user, event),
+        is_host=host,
         is_live=event.starts_at <= now < event.ends_at,
         is_over=event.ends_at <= now,
         is_cancelled=event.status == EventStatus.CANCELLED,
