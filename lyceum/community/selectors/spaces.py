@@ -107,9 +107,12 @@ def threads_recent(*, user: Any, limit: int = 15) -> list[Thread]:
     return list(_list_queryset().filter(space_id__in=space_ids).order_by("-last_activity_at", "-id")[:limit])
 
 
-def qa_unanswered(*, user: Any, page: Any = 1) -> Page:
-    """课程答疑: open questions (no accepted answer) in the spaces of the courses ``user`` teaches."""
-    course_ids = access.standing(user).instructed_course_ids
+def qa_unanswered(*, user: Any, page: Any = 1, course_slug: str = "") -> Page:
+    """课程答疑: open questions (no accepted answer) in the spaces of the courses ``user`` teaches
+    (one of them with ``course_slug``), questions nobody answered yet first, oldest first."""
+    course_ids: Any = access.standing(user).instructed_course_ids
+    if course_slug:
+        course_ids = Space.objects.filter(course__slug=course_slug, course_id__in=course_ids).values("course_id")
     qs = _list_queryset().filter(
         space__kind=SpaceKind.COURSE,
         space__course_id__in=course_ids,

@@ -243,6 +243,11 @@ def test_qa_page_lists_unanswered_questions_of_my_courses(client_for, instructor
     threads = list(client_for(instructor).get("/community/qa/").context["threads"])
     assert threads == [open_q]
     assert list(client_for(learner).get("/community/qa/").context["threads"]) == []
+    slug = course_space.course.slug
+    assert list(client_for(instructor).get(f"/community/qa/?course={slug}").context["threads"]) == [open_q]
+    other = make_course(instructor=instructor)
+    assert list(client_for(instructor).get(f"/community/qa/?course={other.slug}").context["threads"]) == []
+    assert list(client_for(learner).get(f"/community/qa/?course={slug}").context["threads"]) == []
 
 
 def test_mention_suggestions_only_for_readers(client_for, learner, outsider, instructor, course_space):

@@ -173,9 +173,11 @@ def search(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def qa(request: HttpRequest) -> HttpResponse:
-    page = selectors.qa_unanswered(user=request.user, page=request.GET.get("page"))
+    course = request.GET.get("course", "")[:120]
+    page = selectors.qa_unanswered(user=request.user, page=request.GET.get("page"), course_slug=course)
     teaches = bool(access.standing(request.user).instructed_course_ids)
-    return render(request, "community/spaces/qa.html", {"page": page, "threads": page.object_list, "teaches": teaches})
+    context = {"page": page, "threads": page.object_list, "teaches": teaches, "course": course}
+    return render(request, "community/spaces/qa.html", context)
 
 
 @login_required
