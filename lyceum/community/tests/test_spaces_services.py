@@ -351,6 +351,8 @@ def test_accept_rules(learner, outsider, instructor):
     question.refresh_from_db()
     assert question.accepted_reply_id == a1.pk and question.accepted_by_id == learner.pk
     assert _events("reply.accepted")[-1].props == {"thread": question.pk}
+    assert _events("reply.accepted")[-1].object_id == str(a1.pk)
+    assert _events("reply.created")[-1].object_type == "community.reply"
     services.reply_accept(actor=instructor, reply=a2)  # re-accept switches
     question.refresh_from_db()
     assert question.accepted_reply_id == a2.pk
@@ -383,6 +385,8 @@ def test_mentions_emit_once_per_user_and_render(learner, outsider, instructor):
     mentioned = _events("user.mentioned")
     assert sorted(e.props["user"] for e in mentioned) == sorted([outsider.pk, wang.pk])  # not in code, not self
     assert all(e.props["thread"] == thread.pk and e.props["reply"] is None for e in mentioned)
+    assert {e.object_type for e in mentioned} == {"community.mention"}
+    assert _events("reply.accepted") == [] and _events("thread.created")[-1].object_type == "community.thread"
     assert '<span class="mention">@OttoOutsider</span>' in thread.body_html
     assert '<span class="mention">@王磊</span>你好' in thread.body_html
     assert "<code>@AdaInstructor</code>" in thread.body_html
