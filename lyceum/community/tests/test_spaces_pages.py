@@ -355,3 +355,36 @@ def test_operator_archives_a_space(client_for, operator, learner):
     space.refresh_from_db()
     assert space.archived_at is not None
     assert client_for(learner).get(f"/community/s/{space.slug}/").status_code == 404
+
+
+def test_course_qa_journey(client_for, learner, instructor, course_space, django_capture_on_commit_callbacks):
+    """Learner asks in the course space → instructor answers from course Q&A → learner accepts."""
+    asker, teacher = client_for(learner), client_for(instructor)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = asker.post(
+            f"/community/s/{course_space.slug}/new/",
+            {
+                "kind": "question",
+                "title": "第二章的练习怎么做？",
+                "body": "卡在第 3 题了 @AdaInstructor",
+                "tags": "练习",
+            },
+        )
+    question = Thread.objects.get()
+    assert response["Location"] == f"/community/t/{question.pk}/"
+    assert question in teacher.get("/community/qa/").context["threads"]
+    with django_capture_on_commit_callbacks(execute=True):
+        teacher.post(f"/community/t/{question.pk}/reply/", {"body": "先看讲义 2.3 节的例子。"})
+    answer = Reply.objects.get()
+    page = asker.get(f"/community/t/{question.pk}/").content.decode()
+    assert "先看讲义" in page and f"/community/r/{answer.pk}/accept/" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        asker.post(f"/community/r/{answer.pk}/accept/")
+    question.refresh_from_db()
+    assert question.accepted_reply_id == answer.pk
+    assert question not in teacher.get("/community/qa/").context["threads"]
+    from lyceum.core.models import Event
+
+    names = list(Event.objects.order_by("pk").values_list("name", flat=True))
+    for name in ("thread.created", "user.mentioned", "reply.created", "reply.accepted"):
+        assert name in names
