@@ -149,6 +149,10 @@ def test_times_show_in_the_viewer_zone_with_the_host_zone_noted(client_for, inst
     type(shanghai).objects.filter(pk=shanghai.pk).update(timezone="Asia/Shanghai")
     page = client_for(shanghai).get(reverse("events:detail", args=["tz"])).content.decode()
     assert "20:00" in page and 'data-testid="host-time"' not in page
+    singapore = make_user("sg@example.org")  # another zone with the same offset: nothing to add
+    type(singapore).objects.filter(pk=singapore.pk).update(timezone="Asia/Singapore")
+    page = client_for(singapore).get(reverse("events:detail", args=["tz"])).content.decode()
+    assert "20:00" in page and "Asia/Singapore" in page and 'data-testid="host-time"' not in page
 
 
 # --- create and edit pages --------------------------------------------------------------------------------
