@@ -23,12 +23,15 @@ from .models import Reply, Thread
 from .schemas_spaces import (
     AcceptIn,
     AcceptOut,
+    FlagOut,
     ReplyIn,
     ReplyOut,
+    SearchOut,
     SpaceOut,
     ThreadIn,
     ThreadOut,
     ThreadPageOut,
+    ThreadPatchIn,
     VoteOut,
 )
 from .selectors import spaces as selectors
@@ -188,3 +191,58 @@ def accept(request: HttpRequest, thread_id: int, payload: AcceptIn) -> dict[str,
             raise ValidationFailed(_("That reply does not exist in this thread."), field="reply")
         thread = services.reply_accept(actor=request.auth, reply=reply)
     return {"thread": thread.pk, "accepted_reply": thread.accepted_reply_id}
+
+
+@router.patch("/threads/{thread_id}", response=ThreadOut, summary="Edit a thread (author or moderator)")
+def thread_edit(request: HttpRequest, thread_id: int, payload: ThreadPatchIn) -> dict[str, Any]:
+    thread = selectors.thread_get(user=request.auth, pk=thread_id)
+    services.thread_edit(
+        actor=request.auth,
+        thread=thread,
+        title=thread.title if payload.title is None else payload.title,
+        body=thread.body if payload.body is None else payload.body,
+        tags=payload.tags,
+    )
+    return _thread_out(request.auth, selectors.thread_get(user=request.auth, pk=thread_id))
+
+
+@router.delete("/threads/{thread_id}", response={204: None}, summary="Delete a thread (author or moderator)")
+def thread_delete(request: HttpRequest, thread_id: int) -> Status:
+    thread = selectors.thread_get(user=request.auth, pk=thread_id)
+    services.thread_delete(actor=request.auth, thread=thread)
+    return Status(204, None)
+
+
+@router.post("/threads/{thread_id}/follow", response=FlagOut, summary="Follow a thread (notifications of replies)")
+def follow(request: HttpRequest, thread_id: int) -> dict[str, bool]:
+    thread = selectors.thread_get(user=request.auth, pk=thread_id)
+    return {"on": services.thread_follow(actor=request.auth, thread=thread)}
+
+
+@router.delete("/threads/{thread_id}/follow", response=FlagOut, summary="Stop following a thread")
+def unfollow(request: HttpRequest, thread_id: int) -> dict[str, bool]:
+    thread = selectors.thread_get(user=request.auth, pk=thread_id)
+    return {"on": services.thread_unfollow(actor=request.auth, thread=thread)}
+
+
+@router.post("/threads/{thread_id}/bookmark", response=FlagOut, summary="Toggle a bookmark")
+def bookmark(request: HttpRequest, thread_id: int) -> dict[str, bool]:
+    thread = selectors.thread_get(user=request.auth, pk=thread_id)
+    return {"on": services.thread_bookmark(actor=request.auth, thread=thread)}
+
+
+@router.get("/me/bookmarks", response=ThreadPageOut, summary="Your bookmarked threads")
+def my_bookmarks(request: HttpRequest, page: int = 1) -> dict[str, Any]:
+    return _thread_page_out(selectors.bookmarks_for(user=request.auth, page=max(1, page)))
+
+
+@router.get("/community/search", response=SearchOut, auth=None, summary="Search threads you can read")
+def community_search(request: HttpRequest, q: str = "", page: int = 1) -> dict[str, Any]:
+    user = _viewer(request)
+    results = selectors.search_threads(user=user, query=q[: selectors.MAX_QUERY_LENGTH], page=max(1, page))
+    return {
+        "query": results.query,
+        "count": results.total,
+        "page": results.page,
+        "results": [_card(t) for t in results.threads],
+    }

@@ -105,3 +105,20 @@ class AcceptIn(Schema):
 class AcceptOut(Schema):
     thread: int
     accepted_reply: int | None
+
+
+class ThreadPatchIn(Schema):
+    title: str | None = None
+    body: str | None = None
+    tags: list[str] | None = None
+
+
+class FlagOut(Schema):
+    on: bool
+
+
+class SearchOut(Schema):
+    query: str
+    count: int
+    page: int
+    results: list[ThreadCardOut]

@@ -195,3 +195,23 @@ def test_paid_space_threads_in_the_api(api, learner, outsider):
         assert caller("get", f"/threads/{thread.pk}").status_code == 404
     assert api(learner)("get", f"/spaces/{space.slug}/threads").json()["count"] == 1
     assert api(learner)("get", f"/threads/{thread.pk}").status_code == 200
+
+
+def test_edit_delete_follow_bookmark_search(api, learner, outsider):
+    thread = make_thread(learner, title="Original giraffe", body="first")
+    response = api(outsider)("patch", f"/threads/{thread.pk}", {"title": "Hijack"})
+    assert response.status_code == 403
+    response = api(learner)("patch", f"/threads/{thread.pk}", {"body": "second", "tags": ["Zoo"]})
+    assert response.status_code == 200 and response.json()["body"] == "second" and response.json()["tags"] == ["zoo"]
+    assert response.json()["title"] == "Original giraffe" and response.json()["edited_at"]
+    assert api(learner)("patch", f"/threads/{thread.pk}", {"title": ""}).json()["field"] == "title"
+    assert api(outsider)("post", f"/threads/{thread.pk}/bookmark").json() == {"on": True}
+    assert api(outsider)("get", "/me/bookmarks").json()["results"][0]["id"] == thread.pk
+    assert api(outsider)("post", f"/threads/{thread.pk}/follow").json() == {"on": True}
+    assert api(outsider)("delete", f"/threads/{thread.pk}/follow").json() == {"on": False}
+    found = api()("get", "/community/search?q=giraffe").json()
+    assert found["count"] == 1 and found["results"][0]["id"] == thread.pk
+    assert api(outsider)("delete", f"/threads/{thread.pk}").status_code == 403
+    assert api(learner)("delete", f"/threads/{thread.pk}").status_code == 204
+    assert api()("get", f"/threads/{thread.pk}").status_code == 404
+    assert api()("get", "/community/search?q=giraffe").json()["count"] == 0
