@@ -33,8 +33,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from lyceum.accounts.models import Role, User
-from lyceum.core import events
-from lyceum.core.errors import Conflict, NotAuthenticated, PermissionDenied, ValidationFailed
+from lyceum.core import events, ratelimit
+from lyceum.core.errors import Conflict, NotAuthenticated, PermissionDenied, RateLimited, ValidationFailed
 from lyceum.core.markdown import render_markdown
 from lyceum.courses.models import Course
 
@@ -47,6 +47,8 @@ MAX_DESCRIPTION = 10_000
 MAX_DURATION = timedelta(hours=12)
 MAX_CAPACITY = 100_000
 MAX_HOSTS = 5
+RATE_RSVP = "30/min"  # RSVPs and cancellations per person (each may notify someone)
+RATE_CREATE = "20/h"
 RESERVED_SLUGS = frozenset({"new", "calendar"})
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 PLAN_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,119}$")
@@ -65,6 +67,11 @@ REMINDER_WINDOWS = (
 def _require_user(actor: Any) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise NotAuthenticated(_("Please sign in first."))
+
+
+def _throttle(actor: Any, what: str, rate: str, at: datetime | None) -> None:
+    if at is None and not ratelimit.hit(f"events:{what}:{actor.pk}", rate):
+        raise RateLimited(_("Too many changes in a short time. Please wait a minute and try again."))
 
 
 def _require_editor(actor: Any, event: LiveEvent) -> None:
@@ -298,6 +305,7 @@ def event_create(
     _require_user(actor)
     if not can_create_events(actor):
         raise PermissionDenied(_("Only instructors and operators can create events."))
+    _throttle(actor, "create", RATE_CREATE, at)
     now = at or timezone.now()
     course = _clean_course(actor, course)
     data = _clean_fields(
@@ -486,6 +494,7 @@ def event_register(*, actor: User, event: LiveEvent, at: datetime | None = None)
     The event row is locked first, so concurrent RSVPs for the last seat queue up and exactly
     ``capacity`` of them get it (the PostgreSQL race test pins this)."""
     _require_user(actor)
+    _throttle(actor, "rsvp", RATE_RSVP, at)
     event = _lock(event)
     now = at or timezone.now()
     if event.status == EventStatus.CANCELLED:
@@ -534,6 +543,7 @@ def registration_cancel(*, actor: User, event: LiveEvent, at: datetime | None = 
     """Give up a seat (or a waitlist place). A freed seat goes to the first person waiting,
     in the same transaction. Idempotent: cancelling twice changes nothing."""
     _require_user(actor)
+    _throttle(actor, "rsvp", RATE_RSVP, at)
     event = _lock(event)
     now = at or timezone.now()
     registration = Registration.objects.select_for_update().filter(event=event, user=actor).first()

@@ -392,3 +392,14 @@ def test_hosts_must_hold_a_teaching_or_staff_role(operator):
     helper = make_user("helper@example.org", Role.INSTRUCTOR)
     event = _create(operator, hosts=[operator, helper])
     assert {h.pk for h in event.hosts.all()} == {operator.pk, helper.pk}
+
+
+def test_rsvp_toggling_is_rate_limited(operator, learner):
+    from lyceum.core.errors import RateLimited
+
+    event = _create(operator, capacity=3)
+    with pytest.raises(RateLimited):
+        for _ in range(40):
+            services.event_register(actor=learner, event=event)
+            services.registration_cancel(actor=learner, event=event)
+    assert Registration.objects.filter(user=learner).count() == 1
