@@ -388,3 +388,22 @@ def test_course_qa_journey(client_for, learner, instructor, course_space, django
     names = list(Event.objects.order_by("pk").values_list("name", flat=True))
     for name in ("thread.created", "user.mentioned", "reply.created", "reply.accepted"):
         assert name in names
+
+
+@pytest.mark.parametrize("n", [2, 8])
+def test_other_lists_query_counts_are_constant(n, client_for, instructor, learner, course_space,
+                                                django_assert_max_num_queries):  # fmt: skip
+    for i in range(n):
+        t = make_thread(learner, course_space, title=f"Kiwi question {i}", kind=ThreadKind.QUESTION, tags=f"k{i}")
+        make_reply(instructor, t)
+        services.thread_bookmark(actor=instructor, thread=t)
+    client = client_for(instructor)
+    client.get("/community/")
+    for url in ("/community/search/?q=kiwi", "/community/qa/", "/community/bookmarks/"):
+        with django_assert_max_num_queries(16):
+            response = client.get(url)
+        assert response.status_code == 200
+        assert (
+            len(response.context["threads"] if "threads" in response.context else response.context["results"].threads)
+            == n
+        )
