@@ -118,6 +118,15 @@ def thread_search_clear() -> None:
         cursor.execute("DELETE FROM community_search")
 
 
+def thread_search_reindex_all() -> int:
+    """Rebuild the whole index (for a ``reindex_community`` command); returns how many are indexed."""
+    thread_search_clear()
+    indexed = 0
+    for thread in Thread.objects.filter(deleted_at__isnull=True).prefetch_related("tags").iterator(chunk_size=200):
+        indexed += thread_search_index(thread)
+    return indexed
+
+
 def thread_search(
     *, query: str, space_ids: list[int] | None, limit: int = 20, offset: int = 0
 ) -> tuple[list[int], int]:

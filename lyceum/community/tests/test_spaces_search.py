@@ -111,3 +111,15 @@ def test_postgres_uses_the_tsvector_table(learner, outsider):
         cursor.execute("SELECT count(*) FROM community_search WHERE document @@ to_tsquery('simple', 'gin')")
         assert cursor.fetchone()[0] == 1
     assert _titles(outsider, "数据分析") == ["数据分析 on PostgreSQL"]
+
+
+def test_reindex_all(learner, outsider):
+    from lyceum.community.search import thread_search_clear, thread_search_reindex_all
+
+    make_thread(learner, title="Okapi facts")
+    gone = make_thread(learner, title="Okapi rumours")
+    services.thread_delete(actor=learner, thread=gone)
+    thread_search_clear()
+    assert _titles(outsider, "okapi") == []
+    assert thread_search_reindex_all() == 1
+    assert _titles(outsider, "okapi") == ["Okapi facts"]
