@@ -320,6 +320,10 @@ LYCEUM_API_RATE_ANON = env_str("LYCEUM_API_RATE_ANON", "60/min")
 LYCEUM_API_RATE_USER = env_str("LYCEUM_API_RATE_USER", "600/min")
 LYCEUM_API_RATE_TOKEN_ISSUE = env_str("LYCEUM_API_RATE_TOKEN_ISSUE", "10/min")
 
+# Community posting limits per member (pages and API alike).
+LYCEUM_COMMUNITY_THREAD_RATE = env_str("LYCEUM_COMMUNITY_THREAD_RATE", "5/min")
+LYCEUM_COMMUNITY_REPLY_RATE = env_str("LYCEUM_COMMUNITY_REPLY_RATE", "20/min")
+
 # --- Logging ----------------------------------------------------------------------------------
 
 LOGGING = {

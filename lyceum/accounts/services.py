@@ -467,6 +467,10 @@ def token_authenticate(*, key: str) -> User | None:
 
 # Model permissions (app_label.codename) each role gets in the admin. Operators run the
 # community; the other roles work in the site's own pages, not the admin.
+_COMMUNITY_MODELS = (
+    "space", "communitytag", "thread", "reply", "revision", "vote", "mention", "threadfollow", "bookmark",
+    "studygroup", "groupmembership", "grouppost", "checkin", "liveevent", "registration",
+)  # fmt: skip
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.OPERATOR: [
         "accounts.view_user",
@@ -515,7 +519,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "commerce.add_revenueshare",
         "commerce.change_revenueshare",
         "commerce.view_ledgerentry",
+        # community: spaces' settings are edited; posts change through the services
+        *[f"community.view_{m}" for m in _COMMUNITY_MODELS],
+        "community.change_space",
+        "community.change_communitytag",
+        "community.change_liveevent",
+        "community.change_studygroup",
+        "notifications.view_notification",
     ],
+    Role.MODERATOR: [*[f"community.view_{m}" for m in _COMMUNITY_MODELS]],
 }
 
 

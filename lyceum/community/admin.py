@@ -4,7 +4,24 @@ the admin is for looking things up and for fixing a space's settings."""
 
 from django.contrib import admin
 
-from .models import Bookmark, CommunityTag, Mention, Reply, Revision, Space, Thread, ThreadFollow, Vote
+from .models import (
+    Bookmark,
+    CalendarFeed,
+    CheckIn,
+    CommunityTag,
+    GroupMembership,
+    GroupPost,
+    LiveEvent,
+    Mention,
+    Registration,
+    Reply,
+    Revision,
+    Space,
+    StudyGroup,
+    Thread,
+    ThreadFollow,
+    Vote,
+)
 
 
 @admin.register(Space)
@@ -88,3 +105,70 @@ class ThreadFollowAdmin(admin.ModelAdmin):
 class BookmarkAdmin(admin.ModelAdmin):
     list_display = ["pk", "user", "thread", "created_at"]
     raw_id_fields = ["user", "thread"]
+
+
+class GroupMembershipInline(admin.TabularInline):
+    model = GroupMembership
+    extra = 0
+    raw_id_fields = ["user"]
+    readonly_fields = ["joined_at"]
+
+
+@admin.register(StudyGroup)
+class StudyGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "visibility", "member_count", "max_members", "owner", "course", "archived_at"]
+    list_filter = ["visibility"]
+    search_fields = ["name"]
+    raw_id_fields = ["owner", "course", "topic"]
+    readonly_fields = ["member_count", "invite_code", "last_activity_at"]
+    inlines = [GroupMembershipInline]
+
+
+@admin.register(GroupPost)
+class GroupPostAdmin(admin.ModelAdmin):
+    list_display = ["group", "author", "created_at", "deleted_at"]
+    raw_id_fields = ["group", "author"]
+    readonly_fields = ["body_html"]
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(admin.ModelAdmin):
+    list_display = ["group", "user", "day", "minutes", "lesson"]
+    list_filter = ["day"]
+    raw_id_fields = ["group", "user", "lesson"]
+
+
+class RegistrationInline(admin.TabularInline):
+    model = Registration
+    extra = 0
+    raw_id_fields = ["user"]
+    readonly_fields = ["created_at", "waitlisted_at", "promoted_at", "cancelled_at", "attended_at"]
+
+
+@admin.register(LiveEvent)
+class LiveEventAdmin(admin.ModelAdmin):
+    """Capacity and registrations change through the event services (waitlist promotion)."""
+
+    list_display = [
+        "title",
+        "kind",
+        "starts_at",
+        "audience",
+        "capacity",
+        "registered_count",
+        "waitlist_count",
+        "status",
+    ]
+    list_filter = ["kind", "audience", "status"]
+    search_fields = ["title", "slug"]
+    raw_id_fields = ["course", "created_by"]
+    filter_horizontal = ["hosts"]
+    readonly_fields = ["registered_count", "waitlist_count", "description_html", "capacity", "status"]
+    inlines = [RegistrationInline]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["token"]
