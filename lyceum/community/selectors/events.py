@@ -161,6 +161,13 @@ def event_list(*, user: Any, filters: EventFilters | None = None, now: datetime 
     return qs
 
 
+def filter_course(filters: EventFilters) -> Any:
+    """The course a list is filtered by (for its heading), or None."""
+    from lyceum.courses.models import Course
+
+    return Course.objects.filter(slug=filters.course).only("slug", "title").first() if filters.course else None
+
+
 def event_cards(*, user: Any, events: Any, now: datetime | None = None) -> list[EventCard]:
     return _cards(user, list(events), now or timezone.now())
 

@@ -55,6 +55,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "community/events/list.html",
         {
             "filters": filters,
+            "course": selectors.filter_course(filters),
             "page": page,
             "cards": selectors.event_cards(user=request.user, events=page.object_list),
             "kinds": EventKind.choices,
