@@ -1,8 +1,4 @@
-"""The events API router (``community/api_events.py``): lists, detail, RSVP and its errors.
-
-Until the integrator mounts the router under ``/api/v1``, the tests mount it on a small
-NinjaAPI of their own with the same error shape; once mounted, they call ``/api/v1``.
-"""
+"""The events API (``community/api_events.py`` under ``/api/v1``): lists, detail, RSVP, errors."""
 
 from __future__ import annotations
 
@@ -13,9 +9,7 @@ import pytest
 from django.test import Client
 
 from lyceum.accounts.services import token_create
-from lyceum.community.api_events import router
 from lyceum.community.models import EventAudience, Registration, RegistrationStatus
-from lyceum.core.errors import ApplicationError
 from lyceum.learning.tests.factories import make_course
 
 from .test_events_helpers import enroll, make_event, plans_via_hook
@@ -30,51 +24,19 @@ def plans(monkeypatch):
     return plans_via_hook(monkeypatch)
 
 
-def _standalone_api() -> Any:
-    from ninja import NinjaAPI
-
-    api = NinjaAPI(urls_namespace="events-api-test")
-
-    @api.exception_handler(ApplicationError)
-    def application_error(request, exc):
-        return api.create_response(request, exc.as_dict(), status=exc.status)
-
-    api.add_router("/", router)
-    return api
-
-
-_API: Any = None
-
-
-class Api:
-    """``call(method, path, user=None, token=None) -> (status, json)`` against the router."""
-
-    def __init__(self) -> None:
-        global _API
-        self.mounted = getattr(router, "api", None) is not None and _API is None
-        if not self.mounted and _API is None:
-            _API = _standalone_api()
-
-    def __call__(self, method: str, path: str, *, user: Any = None, token: str = "") -> tuple[int, Any]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        if self.mounted:
-            client = Client()
-            if user is not None:
-                client.force_login(user)
-            response = getattr(client, method)(f"/api/v1{path}", headers=headers)
-            return response.status_code, response.json()
-        from ninja.testing import TestClient
-
-        kwargs: dict[str, Any] = {"headers": headers}
-        if user is not None:
-            kwargs["user"] = user
-        response = getattr(TestClient(_API), method)(path, **kwargs)
-        return response.status_code, response.json()
+def call_api(method: str, path: str, *, user: Any = None, token: str = "") -> tuple[int, Any]:
+    """``/api/v1`` through Django's test client: a session for ``user`` or a bearer ``token``."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = getattr(client, method)(f"/api/v1{path}", headers=headers)
+    return response.status_code, response.json()
 
 
 @pytest.fixture
 def call():
-    return Api()
+    return call_api
 
 
 @pytest.fixture
