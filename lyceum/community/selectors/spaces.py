@@ -331,3 +331,33 @@ def mention_suggestions(*, user: Any, space: Space, prefix: str, limit: int = 8)
         if len(out) >= limit:
             break
     return out
+
+
+# --- page hooks -------------------------------------------------------------------------------------
+
+
+def course_space_for_course_page(*, course: Any, user: Any) -> list[dict[str, Any]]:
+    """The ``course_page.sections`` hook: the course's discussion space, its latest threads and
+    (for its instructors) the count of open questions. Shown only to those who may read it."""
+    space = Space.objects.filter(course=course, archived_at__isnull=True).first()
+    if space is None or not access.can_read_space(user, space):
+        return []
+    threads = list(
+        Thread.objects.filter(space=space, deleted_at__isnull=True)
+        .select_related("author")
+        .order_by("-is_pinned", "-last_activity_at", "-id")[:3]
+    )
+    open_questions = None
+    if course.pk in access.standing(user).instructed_course_ids:
+        open_questions = Thread.objects.filter(
+            space=space, kind=ThreadKind.QUESTION, accepted_reply__isnull=True, deleted_at__isnull=True
+        ).count()
+    return [
+        {
+            "template": "community/spaces/_course_section.html",
+            "space": space,
+            "threads": threads,
+            "open_questions": open_questions,
+            "course": course,
+        }
+    ]
