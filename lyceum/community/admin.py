@@ -142,7 +142,8 @@ class RegistrationInline(admin.TabularInline):
     model = Registration
     extra = 0
     raw_id_fields = ["user"]
-    readonly_fields = ["created_at", "waitlisted_at", "promoted_at", "cancelled_at", "attended_at"]
+    # Status changes go through the event services (seat counts, waitlist promotion).
+    readonly_fields = ["status", "created_at", "waitlisted_at", "promoted_at", "cancelled_at", "attended_at"]
 
 
 @admin.register(LiveEvent)
