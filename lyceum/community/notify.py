@@ -173,7 +173,9 @@ def thread_created(event: Event) -> None:
 # --- Study groups -------------------------------------------------------------------------------
 
 
-def _group_fan_out(*, group_id: int, actor: Any, what: str, at: Any, dedupe_key: str, **extra: Any) -> None:
+def _group_fan_out(
+    *, group_id: int, actor: Any, what: str, at: Any, dedupe_key: str, rollup_source: str = "", **extra: Any
+) -> None:
     group = StudyGroup.objects.filter(pk=group_id, archived_at__isnull=True).first()
     if group is None:
         return
@@ -181,7 +183,7 @@ def _group_fan_out(*, group_id: int, actor: Any, what: str, at: Any, dedupe_key:
     notify_many(
         recipient_ids=members, kind=Kind.GROUP_ACTIVITY, actor=actor,
         data={"group": group.name, "group_id": group.pk, "what": what, **extra},
-        url=group_url(group.pk), at=at, dedupe_key=dedupe_key,
+        url=group_url(group.pk), at=at, dedupe_key=dedupe_key, rollup_source=rollup_source,
     )  # fmt: skip
 
 
@@ -204,9 +206,11 @@ def checkin_created(event: Event) -> None:
     checkin = CheckIn.objects.select_related("user").filter(pk=_pk(event)).first()
     if checkin is None:
         return
+    # One notice per group and day that counts the day's check-ins, not one per check-in.
     _group_fan_out(
         group_id=checkin.group_id, actor=checkin.user, what=kinds.CHECKIN, at=event.occurred_at,
-        dedupe_key=f"checkin:{checkin.pk}", minutes=checkin.minutes, streak=event.props.get("streak"),
+        dedupe_key=f"checkins:{checkin.group_id}:{checkin.day.isoformat()}", rollup_source=str(checkin.pk),
+        minutes=checkin.minutes, streak=event.props.get("streak"),
     )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import Kind, Notification
 
@@ -67,6 +68,13 @@ def _group(d: Mapping[str, Any], actor: str) -> str:
     group = _s(d, "group")
     what = d.get("what")
     if what == CHECKIN:
+        others = int(d.get("count") or 1) - 1
+        if others > 0:  # the day's check-ins rolled into one notice
+            return ngettext(
+                "%(actor)s and %(others)s other member checked in at %(group)s today",
+                "%(actor)s and %(others)s other members checked in at %(group)s today",
+                others,
+            ) % {"actor": actor, "others": others, "group": group}
         return _("%(actor)s checked in at %(group)s: %(minutes)s min") % {
             "actor": actor, "group": group, "minutes": _s(d, "minutes"),
         }  # fmt: skip

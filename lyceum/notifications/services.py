@@ -126,12 +126,18 @@ def notify_many(
     url: str,
     dedupe_key: str,
     at: datetime | None = None,
+    rollup_source: str = "",
 ) -> int:
     """Fan one happening out to many members (a course announcement to thousands of learners).
 
     Same rules as ``notify``, in chunks: one bulk insert per chunk (conflicts on the dedupe key
     ignored, so a rerun adds nothing), e-mail queued after commit. Returns how many rows
     were added.
+
+    ``rollup_source`` turns repeated happenings under one ``dedupe_key`` (a group's check-ins
+    of one day) into one notice that counts them: a recipient who already has the row gets
+    it updated (``data["count"]``, latest actor, unread again) instead of a second row. The
+    source id makes a rerun of the same happening count once. Updates are never mailed.
     """
     _check(kind, url, dedupe_key)
     from lyceum.accounts.models import User
@@ -150,6 +156,11 @@ def notify_many(
                 "recipient_id", flat=True
             )
         )
+        if rollup_source and done:
+            _rollup(dedupe_key=dedupe_key, recipient_ids=done, actor_id=actor_id, data=data, at=at,
+                    source=rollup_source)  # fmt: skip
+        if rollup_source:
+            data = {**data, "count": 1, "sources": [rollup_source]}
         channels = selectors.channels_for_users(user_ids=[u for u in live if u not in done], kind=kind)
         rows = [
             Notification(
@@ -171,6 +182,28 @@ def notify_many(
     if created:
         transaction.on_commit(lambda: _email_later(dedupe_key=dedupe_key), robust=True)
     return created
+
+
+ROLLUP_SOURCES_KEPT = 200
+
+
+def _rollup(
+    *, dedupe_key: str, recipient_ids: set[int], actor_id: int | None, data: dict[str, Any], at: datetime, source: str
+) -> None:
+    rows = list(Notification.objects.select_for_update().filter(dedupe_key=dedupe_key, recipient_id__in=recipient_ids))
+    changed = []
+    for row in rows:
+        sources = [str(x) for x in row.data.get("sources", [])]
+        if source in sources:
+            continue  # this happening is already counted (a handler rerun)
+        count = int(row.data.get("count") or 1) + 1
+        row.data = {**data, "count": count, "sources": [*sources, source][-ROLLUP_SOURCES_KEPT:]}
+        if at >= row.created_at:
+            row.actor_id = actor_id
+            row.created_at = at
+            row.read_at = _read_at(at)
+        changed.append(row)
+    Notification.objects.bulk_update(changed, ["data", "actor", "created_at", "read_at"])
 
 
 # --- E-mail -------------------------------------------------------------------------------------

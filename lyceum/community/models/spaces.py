@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lyceum.core.models import TimeStampedModel
 
@@ -83,7 +84,7 @@ class CommunityTag(models.Model):
 
 class ThreadKind(models.TextChoices):
     DISCUSSION = "discussion", _("Discussion")
-    QUESTION = "question", _("Question")
+    QUESTION = "question", pgettext_lazy("thread kind", "Question")
     ANNOUNCEMENT = "announcement", _("Announcement")
 
 

@@ -220,6 +220,34 @@ def test_group_post_checkin_and_join_notify_the_other_members(group, emit):
     assert mail.outbox == []  # group activity is in-app unless chosen otherwise
 
 
+def test_a_days_check_ins_roll_into_one_notice_per_member(group, emit):
+    owner, amy, bob = (m.user for m in group.memberships.order_by("pk"))
+    today = timezone.localdate()
+    first = CheckIn.objects.create(group=group, user=amy, day=today, minutes=20)
+    emit("checkin.created", actor=amy, obj=first, group=group.pk, minutes=20, streak=1)
+    Notification.objects.filter(recipient=owner).update(read_at=timezone.now())
+    second = CheckIn.objects.create(group=group, user=bob, day=today, minutes=45)
+    emit("checkin.created", actor=bob, obj=second, group=group.pk, minutes=45, streak=2)
+    emit("checkin.created", actor=bob, obj=second, group=group.pk, minutes=45, streak=2)  # a handler rerun
+
+    notice = Notification.objects.get(recipient=owner)
+    assert notice.data["count"] == 2 and notice.actor == bob
+    assert notice.read_at is None  # news again
+    assert str(notice) and "and 1 other member checked in" in _text(notice)
+    # each member hears of the others only: Amy's notice counts Bob's check-in alone
+    assert Notification.objects.get(recipient=amy).data["count"] == 1
+    # tomorrow starts a new notice
+    later = CheckIn.objects.create(group=group, user=amy, day=today + timedelta(days=1), minutes=10)
+    emit("checkin.created", actor=amy, obj=later, group=group.pk, minutes=10, streak=2)
+    assert Notification.objects.filter(recipient=owner).count() == 2
+
+
+def _text(notification):
+    from lyceum.notifications.kinds import notification_text
+
+    return notification_text(notification)
+
+
 # --- live events --------------------------------------------------------------------------------
 
 
