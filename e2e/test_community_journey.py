@@ -58,7 +58,8 @@ def test_learner_asks_instructor_answers_learner_is_notified_and_accepts(new_pag
     _sign_in(ada, teacher.email, totp=True)
     ada.goto("/community/qa/")
     ada.get_by_role("link", name="GROUP BY 和 WHERE 有什么区别？").click()
-    ada.get_by_role("textbox", name="Your reply").last.fill("`WHERE` filters rows before grouping; `HAVING` filters groups.")
+    answer = "`WHERE` filters rows before grouping; `HAVING` filters groups."
+    ada.get_by_role("textbox", name="Your reply").last.fill(answer)
     ada.get_by_role("button", name="Post reply").last.click()
     expect(ada.locator(".reply").first).to_contain_text("HAVING")
     screenshot(ada, "2-answer")
