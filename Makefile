@@ -40,10 +40,13 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py seed_demo --users $(DEMO_USERS)
 
+# The server and, beside it, the periodic jobs (event reminders, order expiry, digests);
+# production runs the same commands from Celery beat or cron instead.
 run: install translations migrate demo
 	@echo ""
 	@echo "Lyceum is starting on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@$(BIN)/python manage.py run_jobs & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 demo-otp: install
 	@$(BIN)/python manage.py demo_otp

@@ -1,4 +1,4 @@
-"""Benchmark the main learner pages: median and p95 time and SQL queries per request.
+"""Benchmark the main learner and community pages: median and p95 time and SQL queries per request.
 
     make bench-pages            # 300 courses x 24 lessons, 2 000 learners
     BENCH_COURSES=50 make bench-pages
@@ -107,6 +107,130 @@ def build() -> tuple[object, list]:
     return learner, courses
 
 
+THREADS = int(os.environ.get("BENCH_THREADS", "400"))
+REPLIES = int(os.environ.get("BENCH_REPLIES", "300"))
+
+
+def build_community(learner, course) -> dict[str, object]:
+    """A busy course space, a long thread, a full study group, events and notifications."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lyceum.accounts.models import User
+    from lyceum.community import search
+    from lyceum.community.models import (
+        CheckIn,
+        GroupMembership,
+        LiveEvent,
+        Registration,
+        Reply,
+        StudyGroup,
+        Thread,
+        ThreadKind,
+        Vote,
+    )
+    from lyceum.community.services.spaces import space_for_course
+    from lyceum.notifications.models import Kind, Notification
+
+    now = timezone.now()
+    space = space_for_course(course=course)
+    people = list(User.objects.filter(email__startswith="bench").exclude(pk=learner.pk).order_by("pk")[:200])
+    threads = Thread.objects.bulk_create(
+        [
+            Thread(
+                space=space,
+                author=people[i % len(people)],
+                title=f"Question {i}: window functions 窗口函数",
+                body="How do I " * 40,
+                body_html="<p>" + "How do I " * 40 + "</p>",
+                kind=ThreadKind.QUESTION if i % 3 == 0 else ThreadKind.DISCUSSION,
+                reply_count=REPLIES if i == 0 else i % 7,
+                score=i % 11,
+                last_activity_at=now - timedelta(minutes=i),
+            )
+            for i in range(THREADS)
+        ]
+    )
+    long = threads[0]
+    tops = Reply.objects.bulk_create(
+        [
+            Reply(
+                thread=long,
+                author=people[i % len(people)],
+                body="Answer " * 30,
+                body_html="<p>" + "Answer " * 30 + "</p>",
+                score=i % 5,
+            )
+            for i in range(REPLIES // 2)
+        ]
+    )
+    Reply.objects.bulk_create(
+        [
+            Reply(
+                thread=long,
+                parent=tops[i % len(tops)],
+                author=people[(i + 3) % len(people)],
+                body="Thanks",
+                body_html="<p>Thanks</p>",
+            )
+            for i in range(REPLIES - len(tops))
+        ]
+    )
+    Vote.objects.bulk_create([Vote(user=p, reply=r) for r in tops[:60] for p in people[:20]], ignore_conflicts=True)
+    Vote.objects.bulk_create([Vote(user=p, thread=long) for p in people], ignore_conflicts=True)
+    search.thread_search_reindex_all()
+    group = StudyGroup.objects.create(
+        name="Bench group", course=course, owner=learner, invite_code="bench-invite", max_members=60
+    )
+    members = [learner, *people[:49]]
+    GroupMembership.objects.bulk_create([GroupMembership(group=group, user=u) for u in members])
+    StudyGroup.objects.filter(pk=group.pk).update(member_count=len(members))
+    today = timezone.localdate()
+    CheckIn.objects.bulk_create(
+        [
+            CheckIn(group=group, user=u, day=today - timedelta(days=d), minutes=30, note="Studied")
+            for u in members
+            for d in range(30)
+            if (u.pk + d) % 4
+        ]
+    )
+    events = []
+    for i in range(60):
+        start = now + timedelta(days=i - 10, hours=1)
+        events.append(
+            LiveEvent(
+                slug=f"bench-event-{i}",
+                title=f"Bench lecture {i}",
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                capacity=100,
+                registered_count=40,
+            )
+        )
+    events = LiveEvent.objects.bulk_create(events)
+    for event in events:
+        event.hosts.add(people[0])
+    Registration.objects.bulk_create(
+        [Registration(event=e, user=p, status="registered") for e in events for p in people[:40]]
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=learner,
+                kind=Kind.REPLY,
+                actor=people[i % len(people)],
+                data={"thread": f"Question {i}"},
+                url=f"/community/t/{long.pk}/",
+                dedupe_key=f"bench-{i}",
+                created_at=now - timedelta(minutes=i),
+            )
+            for i in range(500)
+        ]
+    )
+    return {"space": space, "thread": long, "group": group, "event": events[12]}
+
+
 def measure(client: Client, url: str) -> tuple[float, float, int]:
     client.get(url)  # warm caches and templates
     times = []
@@ -126,8 +250,11 @@ def measure(client: Client, url: str) -> tuple[float, float, int]:
 def main() -> None:
     start = time.perf_counter()
     learner, courses = build()
+    community = build_community(learner, courses[0])
     built = time.perf_counter() - start
-    print(f"data: {COURSES} courses x {LESSONS} lessons, {LEARNERS} learners ({built:.1f}s to build)")
+    print(f"data: {COURSES} courses x {LESSONS} lessons, {LEARNERS} learners; {THREADS} threads, one with")
+    print(f"{REPLIES} replies; a 50-member group with 30 days of check-ins; 60 events; 500 notifications")
+    print(f"({built:.1f}s to build)")
     print(f"database: {connection.vendor}; {RUNS} requests per page\n")
     client = Client()
     client.force_login(learner)
@@ -140,15 +267,25 @@ def main() -> None:
         ("lesson page", f"/courses/{course.slug}/lessons/{lesson.pk}/"),
         ("my learning", "/dashboard/"),
         ("api: course list", "/api/v1/courses"),
+        ("community home", "/community/"),
+        ("course space", f"/community/s/{community['space'].slug}/"),
+        ("thread (300 replies)", f"/community/t/{community['thread'].pk}/"),
+        ("thread, last page", f"/community/t/{community['thread'].pk}/?page=5"),
+        ("community search", "/community/search/?q=窗口函数"),
+        ("api: thread", f"/api/v1/threads/{community['thread'].pk}"),
+        ("study group (50)", f"/groups/{community['group'].pk}/"),
+        ("events", "/events/"),
+        ("event page", f"/events/{community['event'].slug}/"),
+        ("notifications", "/notifications/"),
     ]
-    print(f"{'page':<20}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
+    print(f"{'page':<22}{'median ms':>10}{'p95 ms':>10}{'queries':>9}")
     for name, url in pages:
         try:
             median, p95, queries = measure(client, url)
         except AssertionError as exc:
-            print(f"{name:<20} skipped ({exc})")
+            print(f"{name:<22} skipped ({exc})")
             continue
-        print(f"{name:<20}{median:>10.1f}{p95:>10.1f}{queries:>9}")
+        print(f"{name:<22}{median:>10.1f}{p95:>10.1f}{queries:>9}")
 
 
 if __name__ == "__main__":

@@ -143,6 +143,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "UTC"
 
+# Periodic jobs: (management command, every N seconds). ``manage.py run_jobs`` runs them in
+# the embedded runtime (``make run`` starts it); production schedules the same commands
+# with Celery beat or cron. Each command is idempotent.
+LYCEUM_JOBS = [
+    ("send_event_reminders", 300),
+    ("expire_orders", 300),
+    ("expire_memberships", 3600),
+    ("send_notification_digest", 3600),  # sends at most one digest per member per day
+]
+
 # --- Accounts -------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
