@@ -81,3 +81,30 @@ def api_token():
         return token_create(user=user, name="test")[1]
 
     return make
+
+
+def run_concurrently(target, count: int) -> list[BaseException]:
+    """Run ``target(i)`` for i in range(count) in threads that start together, each on its own
+    database connection (PostgreSQL race tests); returns what the threads raised."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            target(i)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors

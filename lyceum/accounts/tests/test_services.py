@@ -1,11 +1,9 @@
 import io
 import os
-import threading
 
 import pytest
-from django.db import connection
 
-from conftest import make_user
+from conftest import make_user, run_concurrently
 from lyceum.accounts.models import LearnerProfile, Role
 from lyceum.accounts.services import (
     SurveyAnswers,
@@ -142,24 +140,7 @@ def test_concurrent_survey_saves_leave_one_consistent_profile():
         SurveyAnswers(["exam"], {"ai": "advanced", "data": "advanced"}, 10, ["video"], "morning"),
         SurveyAnswers(["hobby"], {"design": "beginner"}, 2, ["text", "audio"], "night"),
     ]
-    barrier = threading.Barrier(len(answers))
-    errors: list[BaseException] = []
-
-    def save(a: SurveyAnswers) -> None:
-        try:
-            barrier.wait(timeout=10)
-            learner_profile_save(actor=user, user=user, answers=a)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=save, args=(a,)) for a in answers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-
+    errors = run_concurrently(lambda i: learner_profile_save(actor=user, user=user, answers=answers[i]), len(answers))
     assert errors == []
     profile = LearnerProfile.objects.get(user=user)
     stored = (

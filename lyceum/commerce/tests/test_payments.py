@@ -2,13 +2,11 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 
 import pytest
-from django.db import connection
 
-from conftest import make_user
+from conftest import make_user, run_concurrently
 from lyceum.commerce.models import (
     Coupon,
     CouponRedemption,
@@ -188,27 +186,6 @@ def test_coupon_is_redeemed_on_fulfilment(learner):
     assert CouponRedemption.objects.get().order_id == order.pk
 
 
-def _run_threads(target, count):
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            target(i)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
-
-
 @pytest.mark.postgres
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL: set DATABASE_URL"
@@ -219,7 +196,7 @@ def test_concurrent_deliveries_of_the_same_event_fulfil_once():
     order, payment = _started(buyer)
     body, headers = sandbox_event(payment=payment, outcome="pay")
 
-    errors = _run_threads(lambda i: payment_event_process(provider_name="sandbox", body=body, headers=headers), 2)
+    errors = run_concurrently(lambda i: payment_event_process(provider_name="sandbox", body=body, headers=headers), 2)
 
     assert errors == []
     assert _state(order) == (OrderStatus.PAID, 1, 1, 1)
@@ -237,7 +214,7 @@ def test_concurrent_distinct_success_events_fulfil_once():
     order, payment = _started(buyer)
     deliveries = [sandbox_event(payment=payment, outcome="pay") for _ in range(2)]
 
-    errors = _run_threads(
+    errors = run_concurrently(
         lambda i: payment_event_process(provider_name="sandbox", body=deliveries[i][0], headers=deliveries[i][1]), 2
     )
 
@@ -261,7 +238,7 @@ def test_ten_buyers_racing_for_the_last_redemption_redeem_it_once():
         body, headers = sandbox_event(payment=payment, outcome="pay")
         payment_event_process(provider_name="sandbox", body=body, headers=headers)
 
-    errors = _run_threads(buy, 10)
+    errors = run_concurrently(buy, 10)
 
     coupon.refresh_from_db()
     assert coupon.redemption_count == 1

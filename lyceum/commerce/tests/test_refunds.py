@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from lyceum.commerce.models import (
@@ -164,31 +162,23 @@ def test_sandbox_purchase_refunded_in_full_locks_the_course_again(learner, opera
 )
 @pytest.mark.django_db(transaction=True)
 def test_two_operators_refunding_the_remainder_at_once_refund_it_once(learner, operator):
-    from conftest import make_user
+    from conftest import make_user, run_concurrently
 
     second = make_user("operator2@example.org", "operator")
     order = _bought(learner, make_course(is_free=False))
     order_refund(actor=operator, order=order, amount=900, reason="first part")
     remaining = order.total - 900
-    barrier = threading.Barrier(2)
     outcomes: list[str] = []
+    actors = (operator, second)
 
-    def refund(actor):
+    def refund(i):
         try:
-            barrier.wait()
-            order_refund(actor=actor, order=Order.objects.get(pk=order.pk), amount=remaining, reason="rest")
+            order_refund(actor=actors[i], order=Order.objects.get(pk=order.pk), amount=remaining, reason="rest")
             outcomes.append("ok")
         except ApplicationError as exc:
             outcomes.append(type(exc).__name__)
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=refund, args=(actor,)) for actor in (operator, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    assert run_concurrently(refund, 2) == []
     assert sorted(outcomes) == ["Conflict", "ok"]
     assert _state(order) == (OrderStatus.REFUNDED, order.total, 2)
     assert LedgerEntry.objects.filter(order=order).aggregate(s=Sum("gross"))["s"] == 0

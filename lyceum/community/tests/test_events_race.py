@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
-from django.db import connection
 
-from conftest import make_user
+from conftest import make_user, run_concurrently
 from lyceum.accounts.models import Role
 from lyceum.community.models import LiveEvent, Registration, RegistrationStatus
 from lyceum.community.services import events as services
@@ -24,35 +22,13 @@ pytestmark = [
 ]
 
 
-def _run_threads(target, count):
-    """``count`` threads (each with its own database connection) start together."""
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            target(i)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
-
-
 @pytest.mark.parametrize("capacity", [1, 3])
 def test_racing_for_the_last_seats_registers_exactly_capacity(capacity):
     host = make_user("host@example.org", Role.INSTRUCTOR)
     event = make_event(host, capacity=capacity)
     racers = [make_user(f"racer{i}@example.org") for i in range(10)]
 
-    errors = _run_threads(lambda i: services.event_register(actor=racers[i], event=event), len(racers))
+    errors = run_concurrently(lambda i: services.event_register(actor=racers[i], event=event), len(racers))
 
     assert errors == []
     statuses = list(Registration.objects.filter(event=event).values_list("status", flat=True))
@@ -76,7 +52,7 @@ def test_cancels_and_rsvps_racing_keep_the_seat_count():
         else:
             services.event_register(actor=newcomers[i - 2], event=event)
 
-    errors = _run_threads(act, 6)
+    errors = run_concurrently(act, 6)
 
     assert errors == []
     registered = Registration.objects.filter(event=event, status=RegistrationStatus.REGISTERED).count()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db import connection
 
-from conftest import make_user
+from conftest import make_user, run_concurrently
 from lyceum.community.models import CheckIn, GroupMembership, GroupPost, GroupRole, StudyGroup
 from lyceum.community.services.groups import (
     checkin_create,
@@ -323,27 +321,6 @@ def test_non_members_cannot_check_in(learner, outsider):
 # --------------------------------------------------------------------------- PostgreSQL race
 
 
-def _run_threads(target, count):
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            target(i)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
-
-
 @pytest.mark.postgres
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL: set DATABASE_URL"
@@ -355,7 +332,7 @@ def test_ten_learners_racing_for_the_last_seat_never_overfill():
     group_join(actor=make_user("second@example.org"), group=group)
     racers = [make_user(f"racer{i}@example.org") for i in range(10)]
 
-    errors = _run_threads(lambda i: group_join(actor=racers[i], group=group.pk), 10)
+    errors = run_concurrently(lambda i: group_join(actor=racers[i], group=group.pk), 10)
 
     group.refresh_from_db()
     assert group.member_count == 3
@@ -374,7 +351,7 @@ def test_a_double_submitted_checkin_merges_into_one_row():
     owner = make_user("owner@example.org")
     group = group_create(actor=owner, name="Double submit")
 
-    errors = _run_threads(lambda i: checkin_create(actor=owner, group=group, minutes=20), 4)
+    errors = run_concurrently(lambda i: checkin_create(actor=owner, group=group, minutes=20), 4)
 
     assert errors == []
     checkin = CheckIn.objects.get(group=group, user=owner)

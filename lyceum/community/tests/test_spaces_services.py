@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from conftest import make_user
+from conftest import make_user, run_concurrently
 from lyceum.community import access
 from lyceum.community.models import (
     Bookmark,
@@ -468,31 +468,6 @@ def test_migration_backfills_spaces_of_published_courses():
     assert not Space.objects.filter(course=draft).exists()
 
 
-def _run_threads(target, count):
-    import threading
-
-    from django.db import connection
-
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            target(i)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return errors
-
-
 @pytest.mark.postgres
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="needs PostgreSQL: set DATABASE_URL"
@@ -504,8 +479,8 @@ def test_concurrent_votes_keep_the_score_exact():
     thread = make_thread(author)
     reply = make_reply(author, thread)
 
-    errors = _run_threads(lambda i: services.thread_vote(actor=voters[i], thread=thread), 6)
-    errors += _run_threads(lambda i: services.reply_vote(actor=voters[0], reply=reply), 3)
+    errors = run_concurrently(lambda i: services.thread_vote(actor=voters[i], thread=thread), 6)
+    errors += run_concurrently(lambda i: services.reply_vote(actor=voters[0], reply=reply), 3)
 
     assert errors == []
     thread.refresh_from_db()
