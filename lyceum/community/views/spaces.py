@@ -7,6 +7,7 @@ follows and bookmarks also answer JSON when asked (``Accept: application/json``)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -343,37 +344,34 @@ def thread_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("community:space", slug=thread.space.slug)
 
 
-@require_POST
-@login_required
-def thread_pin(request: HttpRequest, pk: int) -> HttpResponse:
+def _thread_action(request: HttpRequest, pk: int, act: Callable[[Thread], object]) -> HttpResponse:
+    """A moderation-style POST on a thread: run ``act``, then back to the thread (errors as messages)."""
     thread = _thread_or_404(request, pk)
     try:
-        services.thread_pin(actor=request.user, thread=thread, pinned=request.POST.get("action") != "unpin")
+        act(thread)
     except ApplicationError as exc:
         return _action_error(request, exc, _thread_url(thread.pk))
     return redirect(_thread_url(thread.pk))
+
+
+@require_POST
+@login_required
+def thread_pin(request: HttpRequest, pk: int) -> HttpResponse:
+    pinned = request.POST.get("action") != "unpin"
+    return _thread_action(request, pk, lambda t: services.thread_pin(actor=request.user, thread=t, pinned=pinned))
 
 
 @require_POST
 @login_required
 def thread_lock(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = _thread_or_404(request, pk)
-    try:
-        services.thread_lock(actor=request.user, thread=thread, locked=request.POST.get("action") != "unlock")
-    except ApplicationError as exc:
-        return _action_error(request, exc, _thread_url(thread.pk))
-    return redirect(_thread_url(thread.pk))
+    locked = request.POST.get("action") != "unlock"
+    return _thread_action(request, pk, lambda t: services.thread_lock(actor=request.user, thread=t, locked=locked))
 
 
 @require_POST
 @login_required
 def thread_unaccept(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = _thread_or_404(request, pk)
-    try:
-        services.reply_unaccept(actor=request.user, thread=thread)
-    except ApplicationError as exc:
-        return _action_error(request, exc, _thread_url(thread.pk))
-    return redirect(_thread_url(thread.pk))
+    return _thread_action(request, pk, lambda t: services.reply_unaccept(actor=request.user, thread=t))
 
 
 # --- replies ----------------------------------------------------------------------------------------
