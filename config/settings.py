@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "lyceum.commerce",
     "lyceum.notifications",
     "lyceum.community",
+    "lyceum.feedback",
+    "lyceum.analytics",
     "lyceum.api",
 ]
 

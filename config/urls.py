@@ -25,6 +25,8 @@ urlpatterns = [
     path("groups/", include("lyceum.community.urls_groups")),
     path("events/", include("lyceum.community.urls_events")),
     path("notifications/", include("lyceum.notifications.urls")),
+    path("", include("lyceum.feedback.urls")),
+    path("", include("lyceum.analytics.urls")),
     path("", include("lyceum.core.urls")),
 ]
 

@@ -14,12 +14,14 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from ninja.throttling import AnonRateThrottle, UserRateThrottle
 
 from lyceum.accounts.api import router as accounts_router
+from lyceum.analytics.api import router as analytics_router
 from lyceum.commerce.api import router as commerce_router
 from lyceum.community.api import router as community_router
 from lyceum.community.api_events import router as events_router
 from lyceum.community.api_groups import router as groups_router
 from lyceum.core.errors import ApplicationError
 from lyceum.courses.api import router as courses_router
+from lyceum.feedback.api import router as feedback_router
 from lyceum.learning.api import router as learning_router
 from lyceum.notifications.api import router as notifications_router
 
@@ -42,6 +44,8 @@ api.add_router("/", community_router)
 api.add_router("/", groups_router)
 api.add_router("/", events_router)
 api.add_router("/", notifications_router)
+api.add_router("/", feedback_router)
+api.add_router("/", analytics_router)
 
 
 def _error(request: HttpRequest, status: int, payload: dict[str, object]) -> HttpResponse:

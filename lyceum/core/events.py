@@ -123,6 +123,20 @@ EVENT_NAMES: frozenset[str] = frozenset(
         "event.attended",
         "event.recording_added",
         "calendar.feed_rotated",
+        # feedback: course reviews and questionnaires (``survey.*`` above is the needs survey)
+        "review.posted",
+        "review.edited",
+        "review.replied",
+        "review.helpful_marked",
+        "review.helpful_unmarked",
+        "review.hidden",
+        "questionnaire.created",
+        "questionnaire.updated",
+        "questionnaire.published",
+        "questionnaire.closed",
+        "questionnaire.answered",
+        # analytics
+        "visit.started",
         # notifications
         "notification.read",
         "notification.read_all",

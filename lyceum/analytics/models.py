@@ -1,0 +1,1 @@
+"""Analytics' own tables: daily rollups built from the append-only ``core.Event`` log."""

@@ -1,0 +1,1 @@
+"""Reads for feedback: ``reviews``, ``surveys`` and ``analysis``."""

@@ -1,0 +1,1 @@
+"""Writes for feedback: ``reviews`` and ``surveys``."""
