@@ -1,5 +1,10 @@
-"""The feedback /api/v1 routes."""
+"""The feedback /api/v1 routes: course reviews and questionnaires."""
 
 from ninja import Router
 
-router = Router(tags=["feedback"])
+from .api_reviews import router as reviews_router
+from .api_surveys import router as surveys_router
+
+router = Router()
+router.add_router("", reviews_router)
+router.add_router("", surveys_router)

@@ -6,3 +6,9 @@ class FeedbackConfig(AppConfig):
     name = "lyceum.feedback"
     label = "feedback"
     verbose_name = _("Feedback")
+
+    def ready(self) -> None:
+        from . import hooks_reviews, hooks_surveys
+
+        hooks_reviews.register()
+        hooks_surveys.register()

@@ -1,5 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "feedback"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("lyceum.feedback.urls_reviews")),
+    path("", include("lyceum.feedback.urls_surveys")),
+]

@@ -1,0 +1,5 @@
+"""reviews routes of /api/v1."""
+
+from ninja import Router
+
+router = Router(tags=["reviews"])

@@ -1,0 +1,5 @@
+"""Hook providers of the surveys area (registered by FeedbackConfig.ready)."""
+
+
+def register() -> None:
+    return None
