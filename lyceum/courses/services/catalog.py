@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -41,3 +43,15 @@ def course_enrollment_count_increment(*, course: Course, by: int = 1) -> None:
     if by:
         Course.objects.filter(pk=course.pk).update(enrollment_count=Greatest(F("enrollment_count") + by, 0))
         course.refresh_from_db(fields=["enrollment_count"])
+
+
+@transaction.atomic
+def course_rating_set(*, course_id: int, avg: Decimal | float, count: int) -> None:
+    """Store the denormalised rating the catalog sorts by (``sort=rating``).
+
+    The feedback app recomputes ``avg``/``count`` from its visible reviews while holding the
+    course row (``select_for_update``) and calls this; nothing here reads reviews.
+    """
+    value = Decimal(str(avg)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if count else Decimal("0")
+    value = min(max(value, Decimal("0")), Decimal("5"))
+    Course.objects.filter(pk=course_id).update(rating_avg=value, rating_count=max(int(count), 0))
