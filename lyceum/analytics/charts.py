@@ -76,14 +76,14 @@ def format_number(value: float | None, *, decimals: int | None = None) -> str:
         return "—"
     if decimals is None:
         decimals = 0 if number == int(number) else (1 if abs(number) >= 10 else 2)
-    return number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    return number_format(round(number, decimals), decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
 def format_percent(value: float | None, *, decimals: int = 1) -> str:
     number = _finite(value)
     if number is None:
         return "—"
-    text = number_format(number * 100, decimal_pos=decimals, use_l10n=True)
+    text = number_format(round(number * 100, decimals), decimal_pos=decimals, use_l10n=True)
     if decimals and text.endswith("0" * decimals):  # 20.0 % → 20 %
         text = text[: -(decimals + 1)]
     return f"{text}%"

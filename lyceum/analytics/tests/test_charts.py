@@ -52,6 +52,7 @@ def test_nice_ticks_start_at_zero_and_cover_the_maximum():
 def test_formats():
     assert charts.format_percent(0.25) == "25%"
     assert charts.format_percent(0.1234) == "12.3%"
+    assert charts.format_percent(0.19999999) == "20%"  # rounded, not truncated
     assert charts.format_percent(None) == "—"
     assert charts.format_percent(float("nan")) == "—"
     assert charts.format_money(123456, "CNY") == "¥1,234.56"

@@ -1,0 +1,241 @@
+"""Analytics pages: the operator dashboard (运营看板) and the instructor analytics in the studio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from lyceum.accounts.decorators import role_required
+from lyceum.commerce import reports as commerce_reports
+from lyceum.core.errors import NotFound
+
+from . import charts, instructor
+from .forms import PeriodForm
+from .report import CourseRow, Dashboard, Kpi, Series
+
+SORTS = {
+    "title": lambda r: r.title.casefold(),
+    "enrollments": lambda r: r.enrollments,
+    "completion": lambda r: r.completion_rate,
+    "rating": lambda r: r.rating_avg,
+    "revenue": lambda r: r.revenue,
+    "refunds": lambda r: r.refunds,
+}
+DEFAULT_SORT = "-enrollments"
+EXTRAS = {  # extras the dashboard may carry: label, unit
+    "dau_mau": (gettext_lazy("DAU/MAU"), "ratio"),
+    "median_minutes": (gettext_lazy("Median study minutes per active learner"), "count"),
+    "nps": (gettext_lazy("NPS"), "count"),
+    "mean_rating": (gettext_lazy("Mean rating"), "count"),
+    "buyers": (gettext_lazy("Buyers"), "count"),
+    "purchase_rate": (gettext_lazy("Purchase rate"), "ratio"),
+    "learners": (gettext_lazy("Learners"), "count"),
+    "courses": (gettext_lazy("Published courses"), "count"),
+}
+
+
+def _load_dashboard(*, start: date, end: date, course_ids: set[int] | None = None) -> Dashboard | None:
+    """The rollup-backed report (``selectors.dashboard``), or None while it is not available."""
+    try:
+        from .selectors import dashboard
+    except ImportError:
+        return None
+    return dashboard(start=start, end=end, course_ids=course_ids)
+
+
+@dataclass(frozen=True)
+class KpiCard:
+    kpi: Kpi
+    value: str
+    previous: str
+    change: str
+    direction: str  # "up", "down", "flat" or "" (no comparison)
+
+
+def _kpi_card(kpi: Kpi) -> KpiCard:
+    change = kpi.change
+    if change is None:
+        text, direction = "", ""
+    elif abs(change) < 0.0005:
+        text, direction = "0%", "flat"
+    else:
+        text = ("▲ " if change > 0 else "▼ ") + charts.format_percent(abs(change))
+        direction = "up" if change > 0 else "down"
+    return KpiCard(
+        kpi=kpi,
+        value=charts.format_value(kpi.value, kpi.unit, kpi.currency),
+        previous=charts.format_value(kpi.previous, kpi.unit, kpi.currency),
+        change=text,
+        direction=direction,
+    )
+
+
+def _series(report: Dashboard, *keys: str) -> list[Series]:
+    return [s for key in keys for s in report.series if s.key == key]
+
+
+def _sorted_courses(rows: list[CourseRow], sort: str) -> tuple[list[CourseRow], str]:
+    """Rows sorted by ``sort`` (a SORTS key, ``-`` for descending); undefined values go last."""
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        sort, key = DEFAULT_SORT, DEFAULT_SORT.lstrip("-")
+    getter = SORTS[key]
+    present = [r for r in rows if getter(r) is not None]
+    missing = [r for r in rows if getter(r) is None]
+    present.sort(key=getter, reverse=sort.startswith("-"))  # type: ignore[arg-type, return-value]
+    return present + missing, sort
+
+
+def _display(rows: list[CourseRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "row": r,
+            "completion": charts.format_percent(r.completion_rate),
+            "rating": charts.format_number(r.rating_avg, decimals=1) if r.rating_avg is not None else "—",
+        }
+        for r in rows
+    ]
+
+
+def _sort_links(sort: str) -> dict[str, str]:
+    """For each column the sort its header link asks for: descending first, then toggles."""
+    return {key: (key if sort == f"-{key}" else f"-{key}") for key in SORTS}
+
+
+def _query_without(request: HttpRequest, name: str) -> str:
+    params = request.GET.copy()
+    params.pop(name, None)
+    return params.urlencode()
+
+
+def _charts(report: Dashboard) -> list[Any]:
+    blocks = [
+        charts.line_chart(_series(report, "dau", "wau", "mau"), title=_("Active learners (DAU, WAU, MAU)")),
+        charts.line_chart(_series(report, "revenue"), title=_("Revenue")),
+        charts.line_chart(_series(report, "enrollments", "completions"), title=_("Enrollments and completions")),
+    ]
+    if signups := _series(report, "signups"):
+        blocks.append(charts.line_chart(signups, title=_("Sign-ups")))
+    return blocks
+
+
+def _extras(report: Dashboard) -> list[tuple[str, str]]:
+    shown = []
+    for key, value in report.extras.items():
+        label, unit = EXTRAS.get(key, (key.replace("_", " ").capitalize(), "count"))
+        shown.append((str(label), charts.format_value(value, unit)))
+    return shown
+
+
+# --- operator dashboard -----------------------------------------------------------------------
+
+
+@role_required("operator")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = PeriodForm(request.GET)
+    start, end = form.dates()
+    report = _load_dashboard(start=start, end=end)
+    preset = "custom" if form.is_custom() or form.errors else str((end - start).days + 1)
+    context: dict[str, Any] = {"form": form, "start": start, "end": end, "report": report, "preset": preset}
+    if report is not None:
+        courses, sort = _sorted_courses(report.courses, request.GET.get("sort", DEFAULT_SORT))
+        context |= {
+            "kpis": [_kpi_card(k) for k in report.kpis],
+            "charts": _charts(report),
+            "cohorts": charts.cohort_table(report.cohorts, title=_("Weekly sign-up cohorts: share active by week")),
+            "funnel": charts.funnel_chart(report.funnel, title=_("Conversion funnel")),
+            "courses": _display(courses),
+            "sort": sort,
+            "sort_links": _sort_links(sort),
+            "query": _query_without(request, "sort"),
+            "extras": _extras(report),
+        }
+    return render(request, "analytics/dashboard.html", context, status=400 if form.errors else 200)
+
+
+@role_required("operator")
+def courses_csv(request: HttpRequest) -> HttpResponse:
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse("; ".join(e for errs in form.errors.values() for e in errs), status=400)
+    start, end = form.dates()
+    report = _load_dashboard(start=start, end=end)
+    rows, _sort = _sorted_courses(report.courses if report else [], request.GET.get("sort", DEFAULT_SORT))
+    table = commerce_reports.CsvTable(
+        header=[
+            "course_id", "slug", "title", "enrollments", "completion_rate", "rating_avg", "rating_count",
+            "currency", "revenue_minor", "refunds_minor",
+        ],
+        rows=(
+            [
+                r.course_id, r.slug, r.title, r.enrollments,
+                "" if r.completion_rate is None else f"{r.completion_rate:.4f}",
+                "" if r.rating_avg is None else f"{r.rating_avg:.2f}",
+                r.rating_count, r.currency, r.revenue, r.refunds,
+            ]
+            for r in rows
+        ),
+    )  # fmt: skip
+    response = HttpResponse("\ufeff" + commerce_reports.csv_text(table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="courses-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
+    return response
+
+
+# --- instructor analytics ---------------------------------------------------------------------
+
+
+@role_required("instructor", "operator")
+def instructor_home(request: HttpRequest) -> HttpResponse:
+    courses = list(instructor.courses_for_user(user=request.user))
+    rows, sort = _sorted_courses(instructor.course_rows(courses=courses), request.GET.get("sort", DEFAULT_SORT))
+    return render(
+        request,
+        "analytics/instructor_home.html",
+        {
+            "courses": _display(rows),
+            "sort": sort,
+            "sort_links": _sort_links(sort),
+            "query": _query_without(request, "sort"),
+        },
+    )
+
+
+@role_required("instructor", "operator")
+def instructor_course(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        course = instructor.course_get_for_user(user=request.user, slug=slug)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    data = instructor.course_analytics(course=course, viewer=request.user)
+    reached, completed = _("Reached"), _("Completed")
+    context = {
+        "course": course,
+        "data": data,
+        "row": data.row,
+        "timeline": charts.line_chart(data.timeline, title=_("Enrollments and completions, last 90 days")),
+        "progress": charts.bar_chart(data.progress, title=_("Learners by course progress")),
+        "dropoff": charts.hbar_chart(
+            [(f"{i}. {s.title}", [s.reached, s.completed]) for i, s in enumerate(data.lessons, 1)],
+            title=_("Lesson drop-off"),
+            series=[reached, completed],
+            maximum=max(data.enrolled, 1),
+        ),
+        "quiz": charts.hbar_chart(
+            [(f"{q.quiz}: {q.prompt}", [q.share_right]) for q in data.quiz_items],
+            title=_("Quiz items: share of attempts answered right"),
+            series=[_("Right")],
+            unit="ratio",
+            maximum=1,
+        ),
+        "ratings": charts.bar_chart([(f"{k}★", n) for k, n in sorted(data.ratings.items())], title=_("Ratings")),
+        "rating_avg": charts.format_number(data.rating_avg, decimals=1) if data.rating_avg else "—",
+        "completion": charts.format_percent(data.row.completion_rate),
+        "max_dropped": max((s.dropped for s in data.lessons[:-1]), default=0),
+    }
+    return render(request, "analytics/instructor_course.html", context)
