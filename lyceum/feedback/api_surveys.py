@@ -50,6 +50,10 @@ class QuestionOut(Schema):
 class SurveyDetailOut(SurveyOut):
     questions: list[QuestionOut]
 
+    @staticmethod
+    def resolve_questions(obj: Any) -> list[Any]:
+        return list(obj.question_list)
+
 
 class AnswersIn(Schema):
     """Answers by question id: an option index (single), a list of indexes (multiple), a
@@ -74,12 +78,11 @@ def my_surveys_api(request: HttpRequest) -> list[Survey]:
 
 
 @router.get("/surveys/{survey_id}", response=SurveyDetailOut, summary="A survey that asks me, with its questions")
-def survey_detail_api(request: HttpRequest, survey_id: int) -> dict[str, Any]:
+def survey_detail_api(request: HttpRequest, survey_id: int) -> Survey:
     """404 unless the survey is published and asks you."""
     survey = selectors.survey_get_for_learner(user=request.user, survey_id=survey_id)
-    data = SurveyOut.from_orm(survey).dict()
-    data["questions"] = selectors.survey_questions(survey=survey)
-    return data
+    survey.question_list = selectors.survey_questions(survey=survey)  # type: ignore[attr-defined]
+    return survey
 
 
 @router.post("/surveys/{survey_id}/responses", response={201: ResponseOut}, summary="Answer a survey")

@@ -71,6 +71,18 @@ class QuestionForm(forms.Form):
         return [line.strip() for line in self.cleaned_data.get("options", "").splitlines() if line.strip()]
 
 
+class _LenientChoice(forms.ChoiceField):
+    """Renders the choices but lets any value through: the service says what is wrong."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
+class _LenientMultipleChoice(forms.MultipleChoiceField):
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
 class AnswerForm(forms.Form):
     """One field per question, named ``q_<id>``. Fields are optional here: the service decides
     what is required and in range, so the page and the API say the same thing."""
@@ -90,18 +102,18 @@ class AnswerForm(forms.Form):
         label = q.text
         if q.kind == QuestionKind.SINGLE:
             choices = [(str(i), o) for i, o in enumerate(q.options)]
-            return forms.ChoiceField(label=label, required=False, choices=choices, widget=forms.RadioSelect)
+            return _LenientChoice(label=label, required=False, choices=choices, widget=forms.RadioSelect)
         if q.kind == QuestionKind.MULTIPLE:
             choices = [(str(i), o) for i, o in enumerate(q.options)]
-            return forms.MultipleChoiceField(
+            return _LenientMultipleChoice(
                 label=label, required=False, choices=choices, widget=forms.CheckboxSelectMultiple
             )
         if q.kind == QuestionKind.SCALE:
             choices = [(str(i), str(i)) for i in range(1, 6)]
-            return forms.ChoiceField(label=label, required=False, choices=choices, widget=forms.RadioSelect)
+            return _LenientChoice(label=label, required=False, choices=choices, widget=forms.RadioSelect)
         if q.kind == QuestionKind.NPS:
             choices = [(str(i), str(i)) for i in range(0, 11)]
-            return forms.ChoiceField(label=label, required=False, choices=choices, widget=forms.RadioSelect)
+            return _LenientChoice(label=label, required=False, choices=choices, widget=forms.RadioSelect)
         return forms.CharField(label=label, required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
 
     def rows(self) -> list[tuple[SurveyQuestion, forms.BoundField]]:

@@ -74,6 +74,8 @@ def survey_audience_users(*, survey: Survey, now: datetime | None = None) -> Que
     users = User.objects.filter(is_active=True, erased_at__isnull=True)
     if survey.audience == SurveyAudience.ALL:
         return users.filter(pk__in=User.objects.filter(_learner_role_q()).values("pk"))
+    if survey.course_id is None:
+        return users.none()
     enrolled = _enrollments_for(survey.audience, now).filter(course_id=survey.course_id)
     return users.filter(pk__in=enrolled.values("user_id"))
 
@@ -92,9 +94,9 @@ def _surveys_targeting(user: Any, now: datetime, *, or_answered: bool = False) -
     q = Q(audience=SurveyAudience.ALL, is_learner_=True)
     for audience in (SurveyAudience.COURSE, SurveyAudience.COMPLETED, SurveyAudience.DROPPED):
         enrolled = _enrollments_for(audience, now).filter(user_id=user.pk, course_id=OuterRef("course_id"))
-        q |= Q(audience=audience) & Exists(enrolled)
+        q |= Q(Q(audience=audience), Exists(enrolled))
     if or_answered:
-        q |= Exists(SurveyResponse.objects.filter(survey=OuterRef("pk"), user_id=user.pk))
+        q |= Q(Exists(SurveyResponse.objects.filter(survey=OuterRef("pk"), user_id=user.pk)))
     return Survey.objects.alias(is_learner_=is_learner).filter(q)
 
 
