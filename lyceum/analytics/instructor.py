@@ -190,16 +190,20 @@ def _timeline(course: Course, today: date) -> list[Series]:
     ]
 
 
-def _progress(course: Course) -> tuple[int, list[tuple[str, int]]]:
+def _progress(course: Course, now: datetime) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """Enrollment counts (total, and for CER the mature and completed ones) and the progress histogram."""
+    mature = Q(created_at__lte=now - timedelta(days=CER_MATURITY_DAYS))
     counts = Enrollment.objects.filter(course=course).aggregate(
         total=Count("id"),
+        mature=Count("id", filter=mature),
+        done=Count("id", filter=mature & Q(completed_at__isnull=False)),
         **{
             f"b{lo}": Count("id", filter=Q(progress_percent__gte=lo, progress_percent__lt=hi))
             for lo, hi in PROGRESS_BUCKETS
         },
     )
     buckets = [(f"{lo}–{hi - 1}%" if hi <= 100 else "100%", counts[f"b{lo}"]) for lo, hi in PROGRESS_BUCKETS]
-    return counts["total"], buckets
+    return counts, buckets
 
 
 def _outline(course: Course) -> list[Lesson]:
@@ -302,19 +306,34 @@ def _earnings(course: Course, viewer: Any) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
-def course_analytics(*, course: Course, viewer: Any, today: date | None = None) -> CourseAnalytics:
+def course_analytics(*, course: Course, viewer: Any, now: datetime | None = None) -> CourseAnalytics:
     """Everything the instructor course page shows, in a fixed number of queries."""
-    today = today or timezone.localdate()
-    enrolled, progress = _progress(course)
-    lessons = _outline(course)
+    now = now or timezone.now()
+    counts, progress = _progress(course, now)
+    ratings = _ratings(course)
+    earnings = _earnings(course, viewer)
+    main = max(earnings, key=lambda e: e["sales"], default=None)
+    rated = sum(ratings.values())
+    row = CourseRow(
+        course_id=course.pk,
+        slug=course.slug,
+        title=course.title,
+        enrollments=counts["total"],
+        completion_rate=counts["done"] / counts["mature"] if counts["mature"] else None,
+        rating_avg=sum(k * n for k, n in ratings.items()) / rated if rated else None,
+        rating_count=rated,
+        revenue=main["sales"] if main else 0,
+        refunds=-main["refunds"] if main else 0,
+        currency=main["currency"] if main else "",
+    )
     return CourseAnalytics(
         course=course,
-        enrolled=enrolled,
-        timeline=_timeline(course, today),
+        enrolled=counts["total"],
+        timeline=_timeline(course, timezone.localdate(now)),
         progress=progress,
-        lessons=_dropoff(course, lessons),
+        lessons=_dropoff(course, _outline(course)),
         quiz_items=_quiz_items(course),
-        ratings=_ratings(course),
-        earnings=_earnings(course, viewer),
-        row=course_rows(courses=[course])[0],
+        ratings=ratings,
+        earnings=earnings,
+        row=row,
     )
