@@ -229,7 +229,7 @@ def reviews_top(*, course: Course, limit: int = SECTION_REVIEWS) -> list[Review]
 def course_reviews_section(*, course: Any, user: Any) -> list[dict[str, Any]]:
     """The ``course_page.sections`` hook: the rating summary in the side column and, for the main
     column (``main_template``), the three most helpful reviews. Published and archived courses
-    only. Three queries for a visitor, five for a signed-in learner."""
+    only. Two queries for a visitor, three for a signed-in user."""
     if course.status not in (CourseStatus.PUBLISHED, CourseStatus.ARCHIVED):
         return []
     summary = rating_summary(course_id=course.pk)
@@ -258,6 +258,6 @@ def _section_viewer(*, user: Any, course: Any) -> Viewer:
         .first()
     )
     if row is None:
-        return Viewer(can_moderate=user_may_moderate_reviews(user))
+        return Viewer()
     mine = Review(pk=row.review_id, course_id=course.pk, user_id=user.pk) if row.review_id else None
-    return Viewer(can_review=enrollment_may_review(row), can_moderate=user_may_moderate_reviews(user), my_review=mine)
+    return Viewer(can_review=enrollment_may_review(row), my_review=mine)
