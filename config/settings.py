@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "lyceum.analytics.middleware.VisitMiddleware",
     "lyceum.accounts.middleware.UserPreferencesMiddleware",
     "lyceum.accounts.middleware.StaffMFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -153,6 +154,7 @@ LYCEUM_JOBS = [
     ("expire_orders", 300),
     ("expire_memberships", 3600),
     ("send_notification_digest", 3600),  # sends at most one digest per member per day
+    ("rollup_analytics", 300),
 ]
 
 # --- Accounts -------------------------------------------------------------------------
