@@ -381,11 +381,12 @@ def survey_answers_clean(
 
 
 def survey_answer(
-    *, actor: Any, survey: Survey, answers: dict[Any, Any], now: datetime | None = None
+    *, actor: Any, survey: Survey, answers: dict[Any, Any], now: datetime | None = None, at: datetime | None = None
 ) -> SurveyResponse:
     """Store one learner's answers: targeted learners only (else NotFound), while open (else
     Conflict ``survey_not_open``), once (else Conflict ``already_answered``), every answer valid
-    (else AnswersInvalid naming ``answers.<question id>``). Atomic."""
+    (else AnswersInvalid naming ``answers.<question id>``). Atomic. ``at`` backdates the
+    response and its event (demo, imports); who is asked and openness are checked at ``now``."""
     now = now or timezone.now()
     if survey.status == SurveyStatus.DRAFT or not selectors.survey_targets_user(survey=survey, user=actor, now=now):
         raise NotFound(_("No such survey."))
@@ -396,12 +397,12 @@ def survey_answer(
     cleaned = survey_answers_clean(questions=selectors.survey_questions(survey=survey), answers=answers)
     try:
         with transaction.atomic():
-            response = SurveyResponse.objects.create(survey=survey, user=actor, submitted_at=now)
+            response = SurveyResponse.objects.create(survey=survey, user=actor, submitted_at=at or now)
             SurveyAnswer.objects.bulk_create(
                 [SurveyAnswer(response=response, question=q, **fields) for q, fields in cleaned]
             )
             Survey.objects.filter(pk=survey.pk).update(response_count=F("response_count") + 1)
-            events.emit("questionnaire.answered", actor=actor, obj=survey, at=now, survey=survey.pk)
+            events.emit("questionnaire.answered", actor=actor, obj=survey, at=at or now, survey=survey.pk)
     except IntegrityError as exc:  # a second submit raced the first past the check above
         raise Conflict(_("You have already answered this survey."), code="already_answered") from exc
     return response
