@@ -15,8 +15,9 @@ import itertools
 import math
 import unicodedata
 from collections.abc import Sequence
+from datetime import date
 
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format, get_format, number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -27,7 +28,7 @@ from .report import CohortRow, FunnelStep, Series
 
 _ids = itertools.count(1)
 
-WIDTH = 640
+WIDTH = 560  # viewBox width: charts scale to their card, so text stays near its CSS size
 SERIES_CLASSES = 6  # series-0 .. series-5 in analytics.css
 
 
@@ -130,6 +131,11 @@ def _clip(text: str, width: int = 28) -> str:
     return text
 
 
+def short_date(day: date) -> str:
+    """ "Aug 28" / "8月28日": the locale's month-day format with an abbreviated month name."""
+    return date_format(day, str(get_format("MONTH_DAY_FORMAT")).replace("F", "M").replace("m", "n"))
+
+
 def _n(value: float) -> str:
     """A coordinate for SVG attributes (never NaN)."""
     return f"{value:.1f}".rstrip("0").rstrip(".") if math.isfinite(value) else "0"
@@ -195,7 +201,7 @@ def _svg_open(width: int, height: int, title: str, desc: str = "") -> tuple[str,
 # --- line chart -------------------------------------------------------------------------------
 
 
-def line_chart(series: Sequence[Series], *, title: str, height: int = 240) -> SafeString:
+def line_chart(series: Sequence[Series], *, title: str, height: int = 240, width: int = WIDTH) -> SafeString:
     """Daily lines sharing one y axis (all series should have the same unit)."""
     lines = [s for s in series if s.points]
     values = [v for s in lines for _d, raw in s.points if (v := _finite(raw)) is not None]
@@ -208,9 +214,9 @@ def line_chart(series: Sequence[Series], *, title: str, height: int = 240) -> Sa
     ticks = nice_ticks(min(values) / scale, max(values) / scale, integer=unit == "count")
     step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
     labels = [_axis_label(t, unit, currency, step) for t in ticks]
-    left = 14 + 7 * max(len(lbl) for lbl in labels)
+    left = 14 + 8 * max(len(lbl) for lbl in labels)
     right, top, bottom = 16, 12, 30
-    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(i: int) -> float:
         return left + (plot_w / 2 if len(days) == 1 else i * plot_w / (len(days) - 1))
@@ -218,18 +224,18 @@ def line_chart(series: Sequence[Series], *, title: str, height: int = 240) -> Sa
     def y(v: float) -> float:
         return top + plot_h * (1 - (v / scale - ticks[0]) / (ticks[-1] - ticks[0]))
 
-    head, tail = _svg_open(WIDTH, height, title)
+    head, tail = _svg_open(width, height, title)
     parts = [head, '<g class="axis">']
     for tick, label in zip(ticks, labels, strict=True):
         ty = y(tick * scale)
         cls = "gridline zero" if tick == 0 else "gridline"
-        parts.append(f'<line class="{cls}" x1="{left}" x2="{WIDTH - right}" y1="{_n(ty)}" y2="{_n(ty)}"/>')
+        parts.append(f'<line class="{cls}" x1="{left}" x2="{width - right}" y1="{_n(ty)}" y2="{_n(ty)}"/>')
         parts.append(f'<text class="tick" x="{left - 6}" y="{_n(ty + 4)}" text-anchor="end">{escape(label)}</text>')
     n_labels = min(len(days), 6)
     chosen = sorted({round(i * (len(days) - 1) / max(n_labels - 1, 1)) for i in range(n_labels)})
     for i in chosen:
         anchor = "start" if i == 0 and len(days) > 1 else ("end" if i == len(days) - 1 and len(days) > 1 else "middle")
-        text = date_format(days[i], "MONTH_DAY_FORMAT")
+        text = short_date(days[i])
         parts.append(f'<text class="tick" x="{_n(x(i))}" y="{height - 8}" text-anchor="{anchor}">{escape(text)}</text>')
     parts.append("</g>")
     for n, s in enumerate(lines):
@@ -268,7 +274,13 @@ def line_chart(series: Sequence[Series], *, title: str, height: int = 240) -> Sa
 
 
 def bar_chart(
-    items: Sequence[tuple[str, float | None]], *, title: str, unit: str = "count", currency: str = "", height: int = 220
+    items: Sequence[tuple[str, float | None]],
+    *,
+    title: str,
+    unit: str = "count",
+    currency: str = "",
+    height: int = 220,
+    width: int = WIDTH,
 ) -> SafeString:
     """One bar per category (histograms, rating distributions)."""
     values = [_finite(v) for _l, v in items]
@@ -278,20 +290,20 @@ def bar_chart(
     ticks = nice_ticks(min(clean), max(clean), integer=unit == "count")
     step = ticks[1] - ticks[0]
     labels = [_axis_label(t, unit, currency, step) for t in ticks]
-    left = 14 + 7 * max(len(lbl) for lbl in labels)
+    left = 14 + 8 * max(len(lbl) for lbl in labels)
     right, top, bottom = 12, 18, 30
-    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    plot_w, plot_h = width - left - right, height - top - bottom
     slot = plot_w / len(items)
     bar_w = max(2.0, slot * 0.7)
 
     def y(v: float) -> float:
         return top + plot_h * (1 - (v - ticks[0]) / (ticks[-1] - ticks[0]))
 
-    head, tail = _svg_open(WIDTH, height, title)
+    head, tail = _svg_open(width, height, title)
     parts = [head, '<g class="axis">']
     for tick, label in zip(ticks, labels, strict=True):
         ty = y(tick)
-        parts.append(f'<line class="gridline" x1="{left}" x2="{WIDTH - right}" y1="{_n(ty)}" y2="{_n(ty)}"/>')
+        parts.append(f'<line class="gridline" x1="{left}" x2="{width - right}" y1="{_n(ty)}" y2="{_n(ty)}"/>')
         parts.append(f'<text class="tick" x="{left - 6}" y="{_n(ty + 4)}" text-anchor="end">{escape(label)}</text>')
     parts.append('</g><g class="bars series-0">')
     every = max(1, math.ceil(len(items) / 12))
@@ -322,6 +334,7 @@ def hbar_chart(
     series: Sequence[str],
     unit: str = "count",
     maximum: float | None = None,
+    width: int = WIDTH,
 ) -> SafeString:
     """Horizontal bars, one group per row (lesson drop-off: reached and completed; quiz items)."""
     values = [_finite(v) for _l, vs in rows for v in vs]
@@ -333,8 +346,8 @@ def hbar_chart(
     bar_h, gap = 14, 10
     group_h = bar_h * len(series) + gap
     height = group_h * len(rows) + 8
-    plot_w = WIDTH - label_w - value_w - right
-    head, tail = _svg_open(WIDTH, height, title)
+    plot_w = width - label_w - value_w - right
+    head, tail = _svg_open(width, height, title)
     parts = [head]
     for r, (label, vs) in enumerate(rows):
         gy = 4 + r * group_h
@@ -345,13 +358,13 @@ def hbar_chart(
         for k, raw in enumerate(vs):
             v = _finite(raw)
             by = gy + k * bar_h
-            width = 0.0 if v is None else max(0.0, min(1.0, v / top_value)) * plot_w
+            bar_len = 0.0 if v is None else max(0.0, min(1.0, v / top_value)) * plot_w
             shown = format_value(v, unit)
             parts.append(
                 f'<rect class="track" x="{label_w}" y="{_n(by + 1)}" width="{_n(plot_w)}" height="{bar_h - 2}"/>'
             )
             parts.append(
-                f'<rect class="bar series-{k % SERIES_CLASSES}" x="{label_w}" y="{_n(by + 1)}" width="{_n(width)}" '
+                f'<rect class="bar series-{k % SERIES_CLASSES}" x="{label_w}" y="{_n(by + 1)}" width="{_n(bar_len)}" '
                 f'height="{bar_h - 2}"><title>{escape(label)} · {escape(series[k])}: {escape(shown)}</title></rect>'
             )
             parts.append(
@@ -365,22 +378,22 @@ def hbar_chart(
 # --- funnel -----------------------------------------------------------------------------------
 
 
-def funnel_chart(steps: Sequence[FunnelStep], *, title: str) -> SafeString:
+def funnel_chart(steps: Sequence[FunnelStep], *, title: str, width: int = WIDTH) -> SafeString:
     """Horizontal bars scaled to the first step, with the conversion from the step before."""
     if not steps or not any(s.count for s in steps):
         return _empty(title)
     first = max(steps[0].count, max(s.count for s in steps), 1)
-    label_w, right = 150, 150
+    label_w, right = round(width * 0.3), 110
     bar_h, gap = 26, 12
     height = len(steps) * (bar_h + gap) + 4
-    plot_w = WIDTH - label_w - right
-    head, tail = _svg_open(WIDTH, height, title)
+    plot_w = width - label_w - right
+    head, tail = _svg_open(width, height, title)
     parts = [head]
     table = []
     previous: int | None = None
     for i, step in enumerate(steps):
         by = 4 + i * (bar_h + gap)
-        width = max(0.0, step.count / first) * plot_w
+        bar_len = max(0.0, step.count / first) * plot_w
         conversion = step.count / previous if previous else None
         overall = step.count / steps[0].count if steps[0].count else None
         conv_text = format_percent(conversion) if conversion is not None else ""
@@ -389,13 +402,13 @@ def funnel_chart(steps: Sequence[FunnelStep], *, title: str) -> SafeString:
         parts.append(f'<rect class="track" x="{label_w}" y="{by}" width="{_n(plot_w)}" height="{bar_h}" rx="4"/>')
         tip = f"{step.label}: {format_number(step.count)}" + (f" · {conv_text}" if conv_text else "")
         parts.append(
-            f'<rect class="bar funnel-{i % SERIES_CLASSES}" x="{label_w}" y="{by}" width="{_n(width)}" '
+            f'<rect class="bar funnel-{i % SERIES_CLASSES}" x="{label_w}" y="{by}" width="{_n(bar_len)}" '
             f'height="{bar_h}" rx="4">'
             f"<title>{escape(tip)}</title></rect>"
         )
         parts.append(_text("value", label_w + plot_w + 8, mid, format_number(step.count)))
         if conv_text:
-            parts.append(_text("conversion", WIDTH - 4, mid, f"→ {conv_text}", "end"))
+            parts.append(_text("conversion", width - 4, mid, f"→ {conv_text}", "end"))
         table.append([step.label, format_number(step.count), conv_text or "—", format_percent(overall)])
         previous = step.count
     parts.append(tail)
@@ -426,7 +439,7 @@ def cohort_table(rows: Sequence[CohortRow], *, title: str) -> SafeString:
             share = row.retention[w] if w < len(row.retention) else None
             text = format_percent(share, decimals=0) if _finite(share) is not None else ""
             cells.append(f'<td class="num cohort-cell {heat_class(share)}">{escape(text)}</td>')
-        week_of = date_format(row.start, "MONTH_DAY_FORMAT")
+        week_of = short_date(row.start)
         body.append(
             f'<tr><th scope="row"><span class="nowrap">{escape(week_of)}</span></th>'
             f'<td class="num">{escape(format_number(row.size))}</td>{"".join(cells)}</tr>'

@@ -28,15 +28,31 @@ SORTS = {
     "refunds": lambda r: r.refunds,
 }
 DEFAULT_SORT = "-enrollments"
-EXTRAS = {  # extras the dashboard may carry: label, unit
-    "dau_mau": (gettext_lazy("DAU/MAU"), "ratio"),
-    "median_minutes": (gettext_lazy("Median study minutes per active learner"), "count"),
-    "nps": (gettext_lazy("NPS"), "count"),
-    "mean_rating": (gettext_lazy("Mean rating"), "count"),
-    "buyers": (gettext_lazy("Buyers"), "count"),
-    "purchase_rate": (gettext_lazy("Purchase rate"), "ratio"),
-    "learners": (gettext_lazy("Learners"), "count"),
-    "courses": (gettext_lazy("Published courses"), "count"),
+# Supporting figures the dashboard carries in ``extras``: key → (group, label, unit). Keys ending
+# in ``_<CURRENCY>`` are per currency (``revenue_CNY``); keys not listed here are not shown.
+EXTRAS: dict[str, tuple[str, Any, str]] = {
+    "learners": ("activity", gettext_lazy("Learners (U)"), "count"),
+    "dau": ("activity", gettext_lazy("Average DAU"), "count"),
+    "wau": ("activity", gettext_lazy("WAU"), "count"),
+    "mau": ("activity", gettext_lazy("MAU"), "count"),
+    "dau_mau": ("activity", gettext_lazy("DAU/MAU"), "ratio"),
+    "median_study_minutes": ("activity", gettext_lazy("Median study minutes"), "count"),
+    "churn": ("activity", gettext_lazy("Churn"), "ratio"),
+    "reviews": ("satisfaction", gettext_lazy("Reviews"), "count"),
+    "mean_rating": ("satisfaction", gettext_lazy("Mean rating"), "count"),
+    "nps": ("satisfaction", gettext_lazy("NPS"), "count"),
+    "nps_answers": ("satisfaction", gettext_lazy("NPS answers"), "count"),
+    "revenue": ("sales", gettext_lazy("Paid orders"), "money"),
+    "refunds": ("sales", gettext_lazy("Refunds"), "money"),
+    "orders": ("sales", gettext_lazy("Orders"), "count"),
+    "buyers": ("sales", gettext_lazy("Buyers"), "count"),
+    "aov": ("sales", gettext_lazy("Average order value"), "money"),
+    "purchase_rate": ("sales", gettext_lazy("Purchase rate"), "ratio"),
+}
+EXTRA_GROUPS = {
+    "activity": gettext_lazy("Activity"),
+    "satisfaction": gettext_lazy("Satisfaction"),
+    "sales": gettext_lazy("Sales"),
 }
 
 
@@ -125,12 +141,28 @@ def _charts(report: Dashboard) -> list[Any]:
     return blocks
 
 
-def _extras(report: Dashboard) -> list[tuple[str, str]]:
-    shown = []
+def _extras(report: Dashboard) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The supporting figures by group: [(group label, [(label, formatted value), ...]), ...]."""
+    groups: dict[str, list[tuple[str, str]]] = {key: [] for key in EXTRA_GROUPS}
+
+    def split(key: str) -> tuple[str, str]:
+        """("revenue", "CNY") for "revenue_CNY"; (key, "") for keys without a currency code."""
+        base, _sep, code = key.rpartition("_")
+        return (base, code) if base in EXTRAS and len(code) == 3 and code.isalpha() and code.isupper() else (key, "")
+
+    currencies = {split(key)[1] for key in report.extras} - {""}
     for key, value in report.extras.items():
-        label, unit = EXTRAS.get(key, (key.replace("_", " ").capitalize(), "count"))
-        shown.append((str(label), charts.format_value(value, unit)))
-    return shown
+        base, currency = split(key)
+        if base not in EXTRAS:
+            continue
+        group, label, unit = EXTRAS[base]
+        text = str(label) + (f" ({currency})" if currency and unit != "money" and len(currencies) > 1 else "")
+        decimals = {"mean_rating": 1, "dau": 1}.get(base)
+        shown = (
+            charts.format_number(value, decimals=decimals) if decimals else charts.format_value(value, unit, currency)
+        )
+        groups[group].append((text, shown))
+    return [(str(EXTRA_GROUPS[g]), items) for g, items in groups.items() if items]
 
 
 # --- operator dashboard -----------------------------------------------------------------------
@@ -149,7 +181,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "kpis": [_kpi_card(k) for k in report.kpis],
             "charts": _charts(report),
             "cohorts": charts.cohort_table(report.cohorts, title=_("Weekly sign-up cohorts: share active by week")),
-            "funnel": charts.funnel_chart(report.funnel, title=_("Conversion funnel")),
+            "funnel": charts.funnel_chart(report.funnel, title=_("Conversion funnel"), width=440),
             "courses": _display(courses),
             "sort": sort,
             "sort_links": _sort_links(sort),

@@ -84,7 +84,7 @@ def test_line_chart_is_valid_svg_with_one_polyline_per_series_and_dated_ticks():
     assert len(svg.findall(f".//{SVG}circle")) == 60
     ticks = [t.text for t in svg.iter(f"{SVG}text")]
     assert "0" in ticks and "100" in ticks  # y axis 0..100 for a maximum of 87
-    assert "March 1" in ticks and "March 30" in ticks
+    assert "Mar 1" in ticks and "Mar 30" in ticks
     assert "NaN" not in markup and "nan" not in markup
     assert "<details" in markup and "March 30, 2026" in markup  # the numbers table
 

@@ -90,7 +90,7 @@ def make_dashboard(start: date, end: date, **overrides) -> Dashboard:
             FunnelStep(key="complete", label="Complete", count=2),
         ],
         "courses": [_row(1), _row(2, title=EVIL, rating_avg=None), _row(3)],
-        "extras": {"dau_mau": 0.2, "nps": 31},
+        "extras": {"dau_mau": 0.2, "nps": 31, "churn_base": 41, "revenue_CNY": 123456, "buyers_CNY": 3, "cer_days": 30},
     }
     fields.update(overrides)
     return Dashboard(**fields)
@@ -134,6 +134,8 @@ def test_operator_sees_kpis_with_definitions_changes_and_real_charts(client_for,
     assert "style=" not in html.split("<main", 1)[1]
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "DAU/MAU" in html and "20%" in html
+    assert "¥1,234.56" in html and "Buyers</dt>" in html  # per-currency extras, one currency: no suffix
+    assert "4100%" not in html and "Cer days" not in html  # unknown keys are not shown as if they were figures
 
 
 def test_every_chart_is_well_formed_svg(client_for, operator, fake_dashboard):
