@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help run install install-test migrate translations messages demo serve test lint typecheck \
-        contracts pytest lock browser-deps clean demo-otp bench-pages
+        contracts pytest lock browser-deps clean demo-otp bench-pages bench-analytics
 
 help:
 	@echo "make run    install, migrate, load the demo community, serve on http://$(HOST):$(PORT)"
@@ -79,6 +79,9 @@ pytest: install-test translations
 # Benchmarks print figures (docs/PERFORMANCE.md records them); they assert nothing.
 bench-pages: install
 	$(BIN)/python bench/pages.py
+
+bench-analytics: install
+	$(BIN)/python bench/analytics.py
 
 # Re-extract translatable strings into locale/zh_Hans (needs xgettext from gettext).
 messages: install

@@ -328,6 +328,16 @@ def dashboard(
     )
 
 
+def course_table(
+    *, start: date, end: date, course_ids: set[int] | None = None, cer_days: int = kpis.CER_MIN_DAYS
+) -> list[CourseRow]:
+    """Only the per-course rows of ``dashboard`` (the courses API)."""
+    period = Period(start, end)
+    cer = _cer_by_course(ends=[end], cer_days=cer_days, course_ids=course_ids)
+    reviews = _reviews_by_course(period=period, previous=period.previous, course_ids=course_ids)
+    return course_rows(period=period, course_ids=course_ids, cer=cer, reviews=reviews)
+
+
 def course_rows(
     *,
     period: Period,
