@@ -47,7 +47,7 @@ STOP_WORDS_EN = frozenset(
     such than that that's the their theirs them themselves then there there's these they they're
     this those through to too under until up us very was wasn't we we're were weren't what when
     where which while who whom why will with won't would wouldn't you you're your yours yourself
-    still lot lots bit thing things way well though overall maybe like want
+    still lot lots bit thing things way well though overall maybe like want make makes made turn keeps had
     course courses class lesson lessons
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
@@ -57,7 +57,7 @@ STOP_WORDS_ZH = frozenset(
     我 你 他 她 它 我们 你们 他们 大家 自己 这 那 这个 那个 这些 那些 这里 那里 这样 那样 这门 这门课
     一个 一些 一点 有点 有些 有 没有 没 不是 就是 但是 但 而且 然后 所以 因为 如果 虽然 可以 可能
     会 能 要 想 让 把 被 给 对 从 向 到 吧 呢 啊 吗 呀 哦 嗯 哈 哈哈 啦 嘛 之 其 中 上 下 里
-    课程 课 门 节 一下 东西 感觉 觉得 总体 整体 还是 已经 其实 而 等 等等
+    课程 课 门 节 一下 东西 感觉 觉得 总体 整体 还是 已经 其实 而 等 等等 希望 一带而过
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
 STOP_WORDS = STOP_WORDS_EN | STOP_WORDS_ZH

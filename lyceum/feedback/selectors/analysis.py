@@ -86,7 +86,7 @@ class CourseFeedback:
 
 @dataclass(frozen=True)
 class Overview:
-    courses: list[CourseFeedback]  # courses with any feedback, most negative share first
+    courses: list[CourseFeedback]  # courses with any feedback, most negative reviews first
     overall: Analysis  # every course together
 
 
@@ -104,7 +104,7 @@ def feedback_overview(*, user: Any, limit: int = 20) -> Overview:
         rows.append(
             CourseFeedback(course=course, summary=summary, analysis=analyse(docs.get(course_id, []), limit=limit))
         )
-    rows.sort(key=lambda r: (-(r.negative_share or 0), -r.summary.count, r.course.title))
+    rows.sort(key=lambda r: (-r.negative_count, -(r.negative_share or 0), -r.summary.count, r.course.title))
     everything = [d for course_id, course_docs in docs.items() if course_id in courses for d in course_docs]
     return Overview(courses=rows, overall=analyse(everything, limit=limit))
 

@@ -155,7 +155,7 @@ def test_course_analysis_reads_reviews_and_text_survey_answers(course, operator,
     assert "spam" not in by_term and "link" not in by_term
 
 
-def test_overview_lists_courses_with_feedback_most_negative_first(operator, instructor):
+def test_overview_lists_courses_with_feedback_most_negative_reviews_first(operator, instructor):
     calm = make_course(instructor=instructor, title="Calm course")
     rough = make_course(instructor=instructor, title="Rough course")
     make_course(instructor=instructor, title="Silent course")
