@@ -259,3 +259,22 @@ def test_home_hook_costs_one_query_and_nothing_for_visitors(learner, django_asse
     assert len(section["surveys"]) == 3 and section["more"] is True
     with django_assert_num_queries(0):
         assert surveys_for_home(user=AnonymousUser()) == []
+
+
+def test_learner_pages_have_fixed_query_counts(client_for, learner, django_assert_max_num_queries):
+    course = make_course()
+    from lyceum.learning.services import enrollment_create
+
+    enrollment_create(user=learner, course=course)
+    for i in range(3):
+        make_survey(title=f"S{i}", questions=ALL_KINDS, audience="course", course=course)
+    survey = make_survey(title="Many questions", questions=ALL_KINDS * 4)
+    client = client_for(learner)
+    client.get("/surveys/")
+    with django_assert_max_num_queries(10) as listing:
+        assert client.get("/surveys/").status_code == 200
+    make_survey(title="S9", questions=ALL_KINDS, audience="course", course=course)
+    with django_assert_max_num_queries(len(listing.captured_queries)):
+        client.get("/surveys/")
+    with django_assert_max_num_queries(11):
+        assert client.get(f"/surveys/{survey.pk}/").status_code == 200
