@@ -6,7 +6,7 @@ Pure functions, no database. A *document* is one review or one free-text survey 
 - Runs of Chinese characters are segmented by jieba (precise mode); consecutive
   one-character words are joined (``太`` + ``少`` → ``太少``), so "练习太少" yields the
   words 练习, 太少 and the phrase 练习太少. Other scripts are split into words
-  (apostrophes kept: ``don't``).
+  (apostrophes and inner hyphens kept: ``don't``, ``re-record``).
 - Stop words (short curated English and Chinese lists, plus words every course review uses,
   like "course" and 课程) are dropped and also end a phrase, so "the audio quality is bad"
   gives audio, quality, bad and the phrase "audio quality" — never "quality bad".
@@ -47,7 +47,7 @@ STOP_WORDS_EN = frozenset(
     such than that that's the their theirs them themselves then there there's these they they're
     this those through to too under until up us very was wasn't we we're were weren't what when
     where which while who whom why will with won't would wouldn't you you're your yours yourself
-    still lot lots bit thing things way well though overall maybe like want make makes made turn keeps had
+    still lot lots bit thing things way well though overall maybe like want make makes made turn keeps had please
     course courses class lesson lessons
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
@@ -65,8 +65,8 @@ STOP_WORDS = STOP_WORDS_EN | STOP_WORDS_ZH
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RE = re.compile(rf"^[{_HAN}]+$")
 # A phrase: a stretch of text between punctuation marks or line breaks.
-_PHRASE_BREAK = re.compile(rf"[^\w\s'{_HAN}]+|\n+|_+")
-_RUN = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_{_HAN}]+(?:'[^\W_{_HAN}]+)*)")
+_PHRASE_BREAK = re.compile(rf"[^\w\s'{_HAN}-]+|(?<!\w)-|-(?!\w)|\n+|_+")
+_RUN = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_{_HAN}]+(?:['-][^\W_{_HAN}]+)*)")
 
 
 def _is_han(token: str) -> bool:

@@ -35,31 +35,43 @@ NEGATIVE = {
         "The audio quality is poor: background noise and the volume keeps changing.",
         "Content is fine but the audio quality makes it hard to follow. Please re-record.",
         "Poor audio quality in most videos, I had to turn on subtitles.",
+        "Echo and hiss in the recordings. The audio quality needs work.",
+        "Good slides, but the audio quality is bad enough that I gave up on module 2.",
     ],
     ("audio", "zh"): [
         "音质很差，有杂音，听着很累。",
         "声音忽大忽小，音质很差，希望重新录制。",
         "内容还行，但是音质太差了，听不清楚。",
+        "音质很差，戴耳机听都有回声。",
+        "录音有电流声，音质需要改进。",
     ],
     ("pace", "en"): [
         "Way too fast for beginners. The pace never slows down.",
         "The pace is too fast and steps are skipped without explanation.",
         "Too fast. I had to pause every minute to keep up.",
+        "Far too fast for a beginner course; the pace assumes you already know the topic.",
+        "The pace is too fast in the second half and the examples get skipped.",
     ],
     ("pace", "zh"): [
         "讲得太快了，跟不上，很多步骤一带而过。",
         "节奏太快了，零基础完全听不懂。",
         "太快了，希望讲慢一点，多解释一下。",
+        "讲得太快了，关键步骤没有解释清楚。",
+        "第二章开始节奏太快，完全跟不上。",
     ],
     ("practice", "en"): [
         "Not enough exercises. Lots of talking, very little practice.",
         "I needed more practice exercises to actually learn this.",
         "Too few exercises and the quiz is too short.",
+        "Not enough exercises to practise what the videos show.",
+        "Needs more practice exercises; watching alone does not stick.",
     ],
     ("practice", "zh"): [
         "练习太少，光听不练，学完还是不会。",
         "练习太少了，希望每节课后都有练习题。",
         "理论讲得多，练习太少，作业也没有答案解析。",
+        "练习太少，测验也太简单了。",
+        "视频不错，可惜练习太少，没法巩固。",
     ],
 }
 MIXED = {

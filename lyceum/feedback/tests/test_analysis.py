@@ -185,3 +185,7 @@ def test_overview_query_count_is_fixed(operator, instructor, django_assert_max_n
     operator.roles  # noqa: B018 - loaded once per request by the page
     with django_assert_max_num_queries(3):
         feedback_overview(user=operator)
+
+
+def test_inner_hyphens_stay_in_a_word_and_dashes_break_phrases():
+    assert phrases("Please re-record it -- the audio - bad") == [["re-record"], ["audio"], ["bad"]]
