@@ -335,14 +335,17 @@ def hbar_chart(
     unit: str = "count",
     maximum: float | None = None,
     width: int = WIDTH,
+    zero_is_data: bool = False,
 ) -> SafeString:
-    """Horizontal bars, one group per row (lesson drop-off: reached and completed; quiz items)."""
+    """Horizontal bars, one group per row (lesson drop-off: reached and completed; quiz items).
+
+    All-zero rows render the empty state unless ``zero_is_data`` (a quiz nobody answered right)."""
     values = [_finite(v) for _l, vs in rows for v in vs]
-    if not rows or all(v is None for v in values):
+    if not rows or all(v is None for v in values) or (not zero_is_data and not any(values)):
         return _empty(title)
     top_value = maximum if maximum is not None else max((v for v in values if v is not None), default=0.0)
     top_value = top_value or 1.0
-    label_w, value_w, right = 200, 64, 8
+    label_w, value_w, right = (260 if width >= 800 else 200), 64, 8
     bar_h, gap = 14, 10
     group_h = bar_h * len(series) + gap
     height = group_h * len(rows) + 8
@@ -353,7 +356,7 @@ def hbar_chart(
         gy = 4 + r * group_h
         parts.append(
             f'<text class="label" x="{label_w - 8}" y="{_n(gy + bar_h * len(series) / 2 + 4)}" text-anchor="end">'
-            f"<title>{escape(label)}</title>{escape(_clip(label))}</text>"
+            f"<title>{escape(label)}</title>{escape(_clip(label, 36 if width >= 800 else 28))}</text>"
         )
         for k, raw in enumerate(vs):
             v = _finite(raw)
@@ -383,7 +386,7 @@ def funnel_chart(steps: Sequence[FunnelStep], *, title: str, width: int = WIDTH)
     if not steps or not any(s.count for s in steps):
         return _empty(title)
     first = max(steps[0].count, max(s.count for s in steps), 1)
-    label_w, right = round(width * 0.3), 110
+    label_w, right = min(round(width * 0.3), 180), 110
     bar_h, gap = 26, 12
     height = len(steps) * (bar_h + gap) + 4
     plot_w = width - label_w - right
@@ -431,7 +434,11 @@ def cohort_table(rows: Sequence[CohortRow], *, title: str) -> SafeString:
     if not rows or not any(r.size for r in rows):
         return _empty(title)
     weeks = max((len(r.retention) for r in rows), default=0)
-    head = "".join(f'<th scope="col" class="num">{escape(_("Week %(n)s") % {"n": w})}</th>' for w in range(weeks))
+    week_label = _("Week %(n)s")
+    head = "".join(
+        f'<th scope="col" class="num"><abbr title="{escape(week_label % {"n": w})}">{w}</abbr></th>'
+        for w in range(weeks)
+    )
     body = []
     for row in rows:
         cells = []
@@ -448,7 +455,9 @@ def cohort_table(rows: Sequence[CohortRow], *, title: str) -> SafeString:
         f'<figure class="chart cohort" data-chart="cohort"><figcaption class="chart-title">{escape(title)}</figcaption>'
         f'<div class="table-wrap"><table class="table cohort-table">'
         f'<caption class="visually-hidden">{escape(title)}</caption>'
-        f'<thead><tr><th scope="col">{escape(_("Sign-up week"))}</th>'
-        f'<th scope="col" class="num">{escape(_("Learners"))}</th>{head}</tr></thead>'
+        f'<thead><tr><th scope="col" rowspan="2">{escape(_("Sign-up week"))}</th>'
+        f'<th scope="col" rowspan="2" class="num">{escape(_("Learners"))}</th>'
+        f'<th scope="colgroup" colspan="{weeks}" class="cohort-weeks">{escape(_("Weeks after sign-up"))}</th></tr>'
+        f"<tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div></figure>"
     )

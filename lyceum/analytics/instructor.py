@@ -202,7 +202,7 @@ def _progress(course: Course, now: datetime) -> tuple[dict[str, int], list[tuple
             for lo, hi in PROGRESS_BUCKETS
         },
     )
-    buckets = [(f"{lo}–{hi - 1}%" if hi <= 100 else "100%", counts[f"b{lo}"]) for lo, hi in PROGRESS_BUCKETS]
+    buckets = [(f"{lo}–{hi - 1}" if hi <= 100 else "100", counts[f"b{lo}"]) for lo, hi in PROGRESS_BUCKETS]
     return counts, buckets
 
 
