@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 
 from lyceum.accounts.models import Role
 from lyceum.core import events, ratelimit
-from lyceum.core.errors import NotAuthenticated, PermissionDenied, RateLimited, ValidationFailed
-from lyceum.courses.models import Course, CourseInstructor
+from lyceum.core.errors import NotAuthenticated, NotFound, PermissionDenied, RateLimited, ValidationFailed
+from lyceum.courses.models import Course, CourseInstructor, CourseStatus
 from lyceum.courses.services.catalog import course_rating_set
 from lyceum.learning.models import Enrollment
 
@@ -137,6 +137,8 @@ def review_save(
 ) -> tuple[Review, bool]:
     """Create the actor's review of ``course`` or edit it. Returns (review, created)."""
     _require_user(actor)
+    if course.status not in (CourseStatus.PUBLISHED, CourseStatus.ARCHIVED):
+        raise NotFound(_("No such course."))
     enrollment = Enrollment.objects.filter(user=actor, course=course).first()
     if not enrollment_may_review(enrollment):
         raise PermissionDenied(_("Only learners enrolled in this course can review it."), code="enrollment_required")

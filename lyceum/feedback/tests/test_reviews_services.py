@@ -312,3 +312,18 @@ def test_others_may_not_hide(persona, request, enrolled, course):
 
     review.refresh_from_db()
     assert review.hidden_at is None
+
+
+def test_a_course_in_draft_cannot_be_reviewed(learner, instructor):
+    from lyceum.core.errors import NotFound
+    from lyceum.courses.models import CourseStatus
+
+    course = make_course(instructor=instructor)
+    Enrollment.objects.create(user=learner, course=course, source="free")
+    course.status = CourseStatus.DRAFT
+    course.save(update_fields=["status"])
+
+    with pytest.raises(NotFound):
+        review_save(actor=learner, course=course, rating=4)
+
+    assert not Review.objects.exists()
