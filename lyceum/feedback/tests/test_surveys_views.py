@@ -89,6 +89,7 @@ def test_operator_builds_publishes_and_closes_a_survey_without_javascript(client
 
     page = client.get(f"/operator/surveys/{survey.pk}/")
     assert page.status_code == 200 and b"Main reason?" in page.content and b"Publish" in page.content
+    assert b"Right now this survey asks 0 people." in page.content
 
     client.post(f"/operator/surveys/{survey.pk}/questions/{second.pk}/move/", {"direction": "up"})
     assert list(survey.questions.values_list("pk", flat=True)) == [second.pk, first.pk]

@@ -101,6 +101,7 @@ def _builder(request: HttpRequest, survey: Survey, *, form: SurveyForm, question
         "question_form": question_form,
         "questions": selectors.survey_questions(survey=survey),
         "is_draft": survey.status == SurveyStatus.DRAFT,
+        "audience_size": selectors.survey_audience_users(survey=survey).count(),
     }
     status = 400 if form.errors or question_form.errors else 200
     return render(request, "feedback/surveys/survey_builder.html", context, status=status)
@@ -233,6 +234,7 @@ def survey_results(request: HttpRequest, survey_id: int) -> HttpResponse:
         "phase": selectors.survey_phase(survey),
         "results": selectors.survey_results(survey=survey),
         "preview": selectors.TEXT_PREVIEW,
+        "audience_size": selectors.survey_audience_users(survey=survey).count(),
     }
     return render(request, "feedback/surveys/survey_results.html", context)
 
