@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from lyceum.accounts.models import Role
 from lyceum.core.errors import NotFound, PermissionDenied
@@ -34,7 +35,7 @@ def user_may_see_analysis(user: Any) -> bool:
 
 def _courses_for(user: Any) -> QuerySet[Course]:
     if not user_may_see_analysis(user):
-        raise PermissionDenied("")
+        raise PermissionDenied(_("Only operators and instructors see feedback analysis."))
     courses = Course.objects.all()
     if not user.has_role(Role.OPERATOR):
         courses = courses.filter(pk__in=CourseInstructor.objects.filter(user=user).values("course_id"))
@@ -114,8 +115,8 @@ def feedback_for_course(*, user: Any, slug: str, limit: int = 30) -> CourseFeedb
     course = _courses_for(user).filter(slug=slug).first()
     if course is None:
         if Course.objects.filter(slug=slug).exists():
-            raise PermissionDenied("")
-        raise NotFound("")
+            raise PermissionDenied(_("You can see the feedback of the courses you teach only."))
+        raise NotFound(_("No such course."))
     docs, ratings = _documents([course.pk])
     summary = rating_summary_from_counts(ratings.get(course.pk, dict.fromkeys(range(1, 6), 0)))
     return CourseFeedback(course=course, summary=summary, analysis=analyse(docs.get(course.pk, []), limit=limit))

@@ -330,3 +330,30 @@ def test_an_instructor_sees_the_analysis_of_their_own_course_only(client_for, in
 
 def test_a_learner_may_not_see_a_course_analysis(client_for, enrolled, course):
     assert client_for(enrolled).get(f"/operator/feedback/{course.slug}/").status_code == 403
+
+
+def test_a_too_long_reply_is_a_form_error(client_for, enrolled, instructor, course):
+    review, _ = review_save(actor=enrolled, course=course, rating=2, text="Too fast")
+
+    response = client_for(instructor).post(f"/reviews/{review.pk}/reply/", {"text": "z" * 5001})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["text"]
+    review.refresh_from_db()
+    assert review.instructor_reply == ""
+
+
+def test_reviews_of_an_archived_course_are_for_its_learners_only(client, client_for, enrolled, outsider, course):
+    review_save(actor=enrolled, course=course, rating=4, text="Still useful")
+    course.status = CourseStatus.ARCHIVED
+    course.save(update_fields=["status"])
+
+    assert client.get(f"/courses/{course.slug}/reviews/").status_code == 404
+    assert client_for(outsider).get(f"/courses/{course.slug}/reviews/").status_code == 404
+    assert client_for(enrolled).get(f"/courses/{course.slug}/reviews/").status_code == 200
+
+
+def test_the_instructor_sees_a_link_to_the_course_analysis(client_for, instructor, course):
+    body = client_for(instructor).get(f"/courses/{course.slug}/reviews/").content.decode()
+
+    assert f"/operator/feedback/{course.slug}/" in body
