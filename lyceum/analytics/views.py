@@ -260,7 +260,7 @@ def instructor_course(request: HttpRequest, slug: str) -> HttpResponse:
             width=880,
         ),
         "quiz": charts.hbar_chart(
-            [(f"{q.quiz}: {q.prompt}", [q.share_right]) for q in data.quiz_items],
+            [(q.prompt, [q.share_right]) for q in data.quiz_items],
             title=_("Quiz items: share of attempts answered right"),
             series=[_("Right")],
             unit="ratio",
