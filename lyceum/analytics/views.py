@@ -224,18 +224,36 @@ def courses_csv(request: HttpRequest) -> HttpResponse:
 
 @role_required("instructor", "operator")
 def instructor_home(request: HttpRequest) -> HttpResponse:
+    """The dashboard restricted to the viewer's courses (operators: every course): course KPIs,
+    enrollment and revenue trends, and the per-course table for the period."""
+    form = PeriodForm(request.GET)
+    start, end = form.dates()
     courses = list(instructor.courses_for_user(user=request.user))
-    rows, sort = _sorted_courses(instructor.course_rows(courses=courses), request.GET.get("sort", DEFAULT_SORT))
-    return render(
-        request,
-        "analytics/instructor_home.html",
-        {
-            "courses": _display(rows),
-            "sort": sort,
-            "sort_links": _sort_links(sort),
-            "query": _query_without(request, "sort"),
-        },
-    )
+    ids = {c.pk for c in courses}
+    report = _load_dashboard(start=start, end=end, course_ids=ids)
+    preset = "custom" if form.is_custom() or form.errors else str((end - start).days + 1)
+    context: dict[str, Any] = {"form": form, "start": start, "end": end, "report": report, "preset": preset}
+    if report is not None:
+        rows = [r for r in report.courses if r.course_id in ids]
+        context |= {
+            "kpis": [_kpi_card(k) for k in report.kpis],
+            "charts": [
+                charts.line_chart(
+                    _series(report, "enrollments", "completions"), title=_("Enrollments and completions")
+                ),
+                charts.line_chart(_series(report, "revenue"), title=_("Revenue")),
+            ],
+        }
+    else:  # no rollups yet: all-time figures from the live tables
+        rows = instructor.course_rows(courses=courses)
+    rows, sort = _sorted_courses(rows, request.GET.get("sort", DEFAULT_SORT))
+    context |= {
+        "courses": _display(rows),
+        "sort": sort,
+        "sort_links": _sort_links(sort),
+        "query": _query_without(request, "sort"),
+    }
+    return render(request, "analytics/instructor_home.html", context, status=400 if form.errors else 200)
 
 
 @role_required("instructor", "operator")
