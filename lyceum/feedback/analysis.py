@@ -35,6 +35,8 @@ import jieba
 jieba.setLogLevel(logging.WARNING)
 
 NEGATIVE_MAX_RATING = 2
+EXAMPLES = 2
+EXAMPLE_CHARS = 200
 
 STOP_WORDS_EN = frozenset(
     """
@@ -140,6 +142,11 @@ def tokens(text: str) -> list[str]:
     return [w for run in phrases(text) for w in run if _keeps_as_word(w)]
 
 
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXAMPLE_CHARS else text[: EXAMPLE_CHARS - 1].rstrip() + "…"
+
+
 @dataclass(frozen=True)
 class Document:
     text: str
@@ -156,6 +163,7 @@ class Term:
     count: int  # documents mentioning it
     negative_count: int  # negative reviews mentioning it
     negative_share: float | None  # negative_count / all negative reviews (None without any)
+    examples: tuple[str, ...] = ()  # the first negative reviews mentioning it (at most EXAMPLES)
 
     @property
     def negative_percent(self) -> int | None:
@@ -185,6 +193,7 @@ def analyse(documents: Iterable[Document], *, limit: int = 20, min_count: int = 
     docs = list(documents)
     counts: Counter[str] = Counter()
     negative: Counter[str] = Counter()
+    examples: dict[str, list[str]] = {}
     phrase_parts: dict[str, tuple[str, str]] = {}
     for doc in docs:
         found: set[str] = set()
@@ -197,6 +206,11 @@ def analyse(documents: Iterable[Document], *, limit: int = 20, min_count: int = 
         counts.update(found)
         if doc.is_negative:
             negative.update(found)
+            quote = _quote(doc.text)
+            for t in found:
+                seen = examples.setdefault(t, [])
+                if len(seen) < EXAMPLES:
+                    seen.append(quote)
     reviews = sum(1 for d in docs if d.rating is not None)
     negative_reviews = sum(1 for d in docs if d.is_negative)
 
@@ -211,7 +225,13 @@ def analyse(documents: Iterable[Document], *, limit: int = 20, min_count: int = 
 
     def term(t: str) -> Term:
         share = negative[t] / negative_reviews if negative_reviews else None
-        return Term(term=t, count=counts[t], negative_count=negative[t], negative_share=share)
+        return Term(
+            term=t,
+            count=counts[t],
+            negative_count=negative[t],
+            negative_share=share,
+            examples=tuple(examples.get(t, ())),
+        )
 
     by_count = sorted(kept, key=lambda t: (-counts[t], -negative[t], t))
     complaints = sorted((t for t in kept if negative[t]), key=lambda t: (-negative[t], -counts[t], t))

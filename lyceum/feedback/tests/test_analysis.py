@@ -189,3 +189,23 @@ def test_overview_query_count_is_fixed(operator, instructor, django_assert_max_n
 
 def test_inner_hyphens_stay_in_a_word_and_dashes_break_phrases():
     assert phrases("Please re-record it -- the audio - bad") == [["re-record"], ["audio"], ["bad"]]
+
+
+def test_each_term_carries_up_to_two_negative_reviews_as_examples():
+    docs = [
+        Document("audio quality is poor", rating=1),
+        Document("Audio quality:\n  really   bad", rating=2),
+        Document("audio quality again " + "x" * 300, rating=1),
+        Document("audio quality is great", rating=5),
+    ]
+
+    term = next(t for t in analyse(docs).complaints if t.term == "audio quality")
+
+    assert term.examples == ("audio quality is poor", "Audio quality: really bad")
+
+
+def test_long_examples_are_cut_to_200_characters():
+    term = analyse([Document("slow " + "y" * 400, rating=1), Document("slow", rating=1)]).complaints[0]
+
+    assert term.term == "slow"
+    assert len(term.examples[0]) == 200 and term.examples[0].endswith("…")

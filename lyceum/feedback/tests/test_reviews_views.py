@@ -357,3 +357,16 @@ def test_the_instructor_sees_a_link_to_the_course_analysis(client_for, instructo
     body = client_for(instructor).get(f"/courses/{course.slug}/reviews/").content.decode()
 
     assert f"/operator/feedback/{course.slug}/" in body
+
+
+def test_the_course_analysis_quotes_complaints_escaped(client_for, operator, course):
+    for name in ("x1", "x2"):
+        user = make_user(f"{name}@example.org", Role.LEARNER)
+        enrollment_create(user=user, course=course)
+        review_save(actor=user, course=course, rating=1, text="<script>alert(1)</script> audio quality")
+
+    body = client_for(operator).get(f"/operator/feedback/{course.slug}/").content.decode()
+
+    assert "audio quality" in body
+    assert "<script>alert(1)</script>" not in body
+    assert "<q>&lt;script&gt;alert(1)&lt;/script&gt; audio quality</q>" in body
