@@ -112,20 +112,21 @@ def nps_from_counts(*, promoters: int, detractors: int, total: int) -> float | N
 def retention_curve(
     *,
     cohort_sizes: Mapping[date, int],
-    active: Mapping[tuple[date, int], int],
+    hits: Mapping[int, int],
     as_of: date,
     horizon: int = 30,
 ) -> dict[int, float | None]:
-    """``R(t)`` for t = 1..horizon over the sign-up days in ``cohort_sizes``.
+    """``R(t)`` for t = 1..horizon over the sign-up days in ``cohort_sizes`` ({day: sign-ups}).
 
-    ``active[(signed_up_on, t)]`` = cohort members active on day t after sign-up. A sign-up day
-    counts towards ``R(t)`` only once its day t is over (``signed_up_on + t <= as_of``).
+    A sign-up day counts towards ``R(t)`` only once its day t is over (``day + t <= as_of``);
+    ``hits[t]`` = members of those sign-up days active on day t after signing up.
     """
+    days = sorted(cohort_sizes)
     curve: dict[int, float | None] = {}
     for t in range(1, horizon + 1):
-        size = sum(n for s, n in cohort_sizes.items() if s + timedelta(days=t) <= as_of)
-        hits = sum(active.get((s, t), 0) for s in cohort_sizes if s + timedelta(days=t) <= as_of)
-        curve[t] = ratio(hits, size)
+        last = as_of - timedelta(days=t)
+        size = sum(cohort_sizes[s] for s in days if s <= last)
+        curve[t] = ratio(hits.get(t, 0), size)
     return curve
 
 

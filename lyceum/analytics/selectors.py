@@ -214,16 +214,23 @@ def dashboard(
             .annotate(n=Count("user_id"))
         ):
             sizes[row["signed_up_on"]] = row["n"]
-        active_by_offset: dict[tuple[date, int], int] = {
-            (row["signed_up_on"], row["offset"]): row["users"]
-            for row in CohortDay.objects.filter(
-                signed_up_on__gte=previous.start, signed_up_on__lte=end, offset__gte=1
-            ).values("signed_up_on", "offset", "users")
-        }
+        # members active on day t after sign-up, only where that day is over: summed by t in SQL
+        hits: list[dict[int, int]] = [{}, {}]
+        for row in (
+            CohortDay.objects.filter(
+                signed_up_on__gte=previous.start, signed_up_on__lte=end, offset__gte=1, day__lte=as_of
+            )
+            .values("offset")
+            .annotate(
+                current=Sum("users", filter=Q(signed_up_on__gte=start)),
+                before=Sum("users", filter=Q(signed_up_on__lt=start)),
+            )
+        ):
+            hits[0][row["offset"]], hits[1][row["offset"]] = row["current"] or 0, row["before"] or 0
         curves = []
-        for p in (period, previous):
+        for i, p in enumerate((period, previous)):
             in_p = {s: n for s, n in sizes.items() if p.start <= s <= p.end}
-            curves.append(kpis.retention_curve(cohort_sizes=in_p, active=active_by_offset, as_of=as_of))
+            curves.append(kpis.retention_curve(cohort_sizes=in_p, hits=hits[i], as_of=as_of))
         for horizon in kpis.URR_HORIZONS:
             add(f"URR{horizon}", kpis.urr(curves[0], horizon), kpis.urr(curves[1], horizon))
         week_sizes: dict[date, int] = defaultdict(int)

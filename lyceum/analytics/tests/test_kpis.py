@@ -64,10 +64,10 @@ def test_rsi_buyers_average_order_value_and_purchase_rate():
 
 
 def test_retention_curve_counts_only_days_that_are_over():
+    # sign-ups: 2 on D, 2 on D+1; active on day 1 after: 1 of D's, 2 of D+1's; on day 7: 1 of D's
     sizes = {D: 2, D + timedelta(days=1): 2}
-    active = {(D, 1): 1, (D + timedelta(days=1), 1): 2, (D, 7): 1}
 
-    curve = kpis.retention_curve(cohort_sizes=sizes, active=active, as_of=D + timedelta(days=7))
+    curve = kpis.retention_curve(cohort_sizes=sizes, hits={1: 1 + 2, 7: 1}, as_of=D + timedelta(days=7))
 
     assert curve[1] == 3 / 4  # both sign-up days observed on day 1
     assert curve[2] == 0
@@ -79,7 +79,7 @@ def test_retention_curve_counts_only_days_that_are_over():
 
 
 def test_retention_of_an_empty_cohort_is_undefined():
-    curve = kpis.retention_curve(cohort_sizes={}, active={}, as_of=D)
+    curve = kpis.retention_curve(cohort_sizes={}, hits={}, as_of=D)
     assert kpis.urr(curve, 1) is None
 
 
