@@ -245,3 +245,34 @@ def test_dashboard_query_budget(client_for, operator, fake_dashboard, django_ass
     client.get(URL)
     with django_assert_max_num_queries(12):
         assert client.get(URL).status_code == 200
+
+
+# --- with the real rollups ----------------------------------------------------------------------
+
+
+def test_real_rollups_render_escaped_and_within_a_query_budget(
+    client_for, operator, learner, django_assert_max_num_queries
+):
+    from django.core.management import call_command
+
+    from lyceum.learning.services import enrollment_create
+    from lyceum.learning.tests.factories import make_course
+
+    course = make_course(title=EVIL, slug="evil-course")
+    enrollment_create(user=learner, course=course)
+    call_command("rollup_analytics", stdout=io.StringIO())
+    client = client_for(operator)
+    client.get(URL)
+    with django_assert_max_num_queries(25):
+        response = client.get(URL + "?period=90")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="not-ready"' not in html
+    assert EVIL not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "NaN" not in html and "nan%" not in html
+    pos = 0
+    while (start := html.find("<svg xmlns", pos)) != -1:
+        end = html.index("</svg>", start) + len("</svg>")
+        ET.fromstring(html[start:end])
+        pos = end
+    assert pos > 0
