@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lyceum.accounts.models import Role
 from lyceum.core.errors import NotFound, PermissionDenied
@@ -25,6 +27,21 @@ from ..models import QuestionKind, Review, SurveyAnswer
 from .reviews import RatingSummary, rating_summary_from_counts
 
 OVERVIEW_COMPLAINTS = 3
+PERIODS = {"30": 30, "90": 90, "365": 365, "all": None}  # ?period= on the analysis pages (days)
+DEFAULT_PERIOD = "all"
+PERIOD_LABELS = [
+    ("30", gettext_lazy("last 30 days")),
+    ("90", gettext_lazy("last 90 days")),
+    ("365", gettext_lazy("last 12 months")),
+    ("all", gettext_lazy("all time")),
+]
+
+
+def period_since(period: str, now: datetime) -> tuple[str, datetime | None]:
+    """The period key the pages understand (unknown values fall back to all time) and its start."""
+    key = period if period in PERIODS else DEFAULT_PERIOD
+    days = PERIODS[key]
+    return key, (now - timedelta(days=days) if days else None)
 
 
 def user_may_see_analysis(user: Any) -> bool:
@@ -42,10 +59,16 @@ def _courses_for(user: Any) -> QuerySet[Course]:
     return courses
 
 
-def _documents(course_ids: Iterable[int] | None) -> tuple[dict[int, list[Document]], dict[int, dict[int, int]]]:
-    """Texts per course, and every visible rating per course (for the summaries). Two queries."""
+def _documents(
+    course_ids: Iterable[int] | None, since: datetime | None = None
+) -> tuple[dict[int, list[Document]], dict[int, dict[int, int]]]:
+    """Texts per course, and every visible rating per course (for the summaries). Two queries.
+    ``since`` keeps reviews posted and survey answers submitted from then on."""
     reviews = Review.objects.filter(hidden_at__isnull=True)
     answers = SurveyAnswer.objects.filter(question__kind=QuestionKind.TEXT, question__survey__course__isnull=False)
+    if since is not None:
+        reviews = reviews.filter(created_at__gte=since)
+        answers = answers.filter(response__submitted_at__gte=since)
     if course_ids is not None:
         ids = list(course_ids)
         reviews = reviews.filter(course_id__in=ids)
@@ -91,11 +114,11 @@ class Overview:
     overall: Analysis  # every course together
 
 
-def feedback_overview(*, user: Any, limit: int = 20) -> Overview:
+def feedback_overview(*, user: Any, since: datetime | None = None, limit: int = 20) -> Overview:
     """Every course the viewer may analyse that has reviews or survey texts, with its rating,
     count, share of negative reviews and its top complaint terms; plus all of them together."""
     courses = {c.pk: c for c in _courses_for(user).only("pk", "slug", "title", "rating_avg", "rating_count")}
-    docs, ratings = _documents(None if user.has_role(Role.OPERATOR) else list(courses))
+    docs, ratings = _documents(None if user.has_role(Role.OPERATOR) else list(courses), since)
     rows = []
     for course_id in set(docs) | set(ratings):
         course = courses.get(course_id)
@@ -110,13 +133,13 @@ def feedback_overview(*, user: Any, limit: int = 20) -> Overview:
     return Overview(courses=rows, overall=analyse(everything, limit=limit))
 
 
-def feedback_for_course(*, user: Any, slug: str, limit: int = 30) -> CourseFeedback:
+def feedback_for_course(*, user: Any, slug: str, since: datetime | None = None, limit: int = 30) -> CourseFeedback:
     """One course's rating summary and analysis (operators; the course's instructors)."""
     course = _courses_for(user).filter(slug=slug).first()
     if course is None:
         if Course.objects.filter(slug=slug).exists():
             raise PermissionDenied(_("You can see the feedback of the courses you teach only."))
         raise NotFound(_("No such course."))
-    docs, ratings = _documents([course.pk])
+    docs, ratings = _documents([course.pk], since)
     summary = rating_summary_from_counts(ratings.get(course.pk, dict.fromkeys(range(1, 6), 0)))
     return CourseFeedback(course=course, summary=summary, analysis=analyse(docs.get(course.pk, []), limit=limit))

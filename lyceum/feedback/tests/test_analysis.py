@@ -5,7 +5,15 @@ import pytest
 from conftest import make_user
 from lyceum.accounts.models import Role
 from lyceum.feedback.analysis import Document, analyse, phrases, terms, tokens
-from lyceum.feedback.models import QuestionKind, Survey, SurveyAnswer, SurveyAudience, SurveyQuestion, SurveyResponse
+from lyceum.feedback.models import (
+    QuestionKind,
+    Review,
+    Survey,
+    SurveyAnswer,
+    SurveyAudience,
+    SurveyQuestion,
+    SurveyResponse,
+)
 from lyceum.feedback.selectors.analysis import feedback_for_course, feedback_overview
 from lyceum.feedback.services.reviews import review_hide, review_save
 from lyceum.learning.services import enrollment_create
@@ -209,3 +217,38 @@ def test_long_examples_are_cut_to_200_characters():
 
     assert term.term == "slow"
     assert len(term.examples[0]) == 200 and term.examples[0].endswith("…")
+
+
+def test_the_period_keeps_recent_reviews_and_answers_only(course, operator, learner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lyceum.feedback.selectors.analysis import period_since
+
+    old = _review(course, "old", 1, "audio quality")
+    Review.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=100))
+    _review(course, "new1", 1, "too fast pace")
+    _review(course, "new2", 2, "pace too fast")
+    _survey_answer(course, learner, "audio quality again")
+    SurveyResponse.objects.update(submitted_at=timezone.now() - timedelta(days=200))
+
+    key, since = period_since("90", timezone.now())
+    recent = feedback_for_course(user=operator, slug=course.slug, since=since)
+    everything = feedback_for_course(user=operator, slug=course.slug)
+
+    assert key == "90"
+    assert (recent.summary.count, recent.analysis.documents) == (2, 2)
+    assert (everything.summary.count, everything.analysis.documents) == (3, 4)
+    assert period_since("bogus", timezone.now()) == ("all", None)
+
+
+def test_the_analysis_pages_take_a_period(client_for, operator, course):
+    _review(course, "p1", 1, "audio quality")
+
+    response = client_for(operator).get("/operator/feedback/?period=30")
+
+    assert response.status_code == 200
+    assert response.context["period"] == "30"
+    assert f"/operator/feedback/{course.slug}/?period=30" in response.content.decode()
+    assert client_for(operator).get(f"/operator/feedback/{course.slug}/?period=nope").context["period"] == "all"

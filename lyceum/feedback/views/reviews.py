@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -155,17 +156,36 @@ def review_hide(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, review)
 
 
+def _period(request: HttpRequest) -> tuple[str, Any]:
+    return analysis_selectors.period_since(request.GET.get("period", ""), timezone.now())
+
+
 @role_required("operator")
 def analysis(request: HttpRequest) -> HttpResponse:
-    overview = analysis_selectors.feedback_overview(user=request.user)
-    return render(request, "feedback/reviews/analysis.html", {"overview": overview})
+    period, since = _period(request)
+    overview = analysis_selectors.feedback_overview(user=request.user, since=since)
+    return render(
+        request,
+        "feedback/reviews/analysis.html",
+        {"overview": overview, "period": period, "periods": analysis_selectors.PERIOD_LABELS},
+    )
 
 
 @role_required("operator", "instructor")
 def analysis_course(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        feedback = analysis_selectors.feedback_for_course(user=request.user, slug=slug)
+        period, since = _period(request)
+        feedback = analysis_selectors.feedback_for_course(user=request.user, slug=slug, since=since)
     except ApplicationError as exc:
         _denied(exc)
         raise
-    return render(request, "feedback/reviews/analysis_course.html", {"feedback": feedback, "course": feedback.course})
+    return render(
+        request,
+        "feedback/reviews/analysis_course.html",
+        {
+            "feedback": feedback,
+            "course": feedback.course,
+            "period": period,
+            "periods": analysis_selectors.PERIOD_LABELS,
+        },
+    )
