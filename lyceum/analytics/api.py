@@ -67,6 +67,7 @@ class KpisOut(Schema):
     cohorts: list[CohortOut]
     funnel: list[FunnelStepOut]
     extras: dict[str, float | int | None]
+    definitions: dict[str, str]
 
 
 class CourseRowOut(Schema):
@@ -120,6 +121,7 @@ def _kpis(report: Dashboard) -> dict[str, Any]:
         "cohorts": [asdict(c) for c in report.cohorts],
         "funnel": [asdict(f) for f in report.funnel],
         "extras": report.extras,
+        "definitions": report.definitions,
     }
 
 

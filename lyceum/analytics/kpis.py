@@ -64,6 +64,27 @@ DEFINITIONS = {
 }
 
 
+# ``Dashboard.definitions``: extras key (without its currency suffix) -> DEFINITIONS key
+EXTRA_DEFINITIONS = {
+    "learners": "UPT",
+    "dau": "DAU",
+    "wau": "DAU",
+    "mau": "DAU",
+    "dau_mau": "DAU_MAU",
+    "median_study_minutes": "STUDY",
+    "churn": "CHURN",
+    "nps": "NPS",
+    "mean_rating": "USAT",
+    "buyers": "PURCHASE_RATE",
+    "purchase_rate": "PURCHASE_RATE",
+    "aov": "AOV",
+    "revenue": "RSI",
+    "refunds": "RSI",
+    "funnel": "FUNNEL",
+    "cohorts": "URR",
+}
+
+
 def definition(key: str, *, cer_days: int = CER_MIN_DAYS) -> str:
     if key == "CER":
         return str(DEFINITIONS["CER"]) % {"days": cer_days}

@@ -83,3 +83,6 @@ class Dashboard:
     funnel: list[FunnelStep]
     courses: list[CourseRow] = field(default_factory=list)
     extras: dict[str, float | int | None] = field(default_factory=dict)  # DAU/MAU, median minutes, NPS...
+    # plain-words definitions of the supporting figures, keyed like ``extras`` without the currency
+    # suffix ("dau", "churn", "aov", "purchase_rate"...), plus "funnel" and "cohorts"
+    definitions: dict[str, str] = field(default_factory=dict)

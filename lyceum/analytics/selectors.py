@@ -332,6 +332,7 @@ def dashboard(
         funnel=funnel,
         courses=rows,
         extras=extras,
+        definitions={key: kpis.definition(ref, cer_days=cer_days) for key, ref in kpis.EXTRA_DEFINITIONS.items()},
     )
 
 

@@ -70,6 +70,7 @@ def test_operator_gets_kpis_with_definitions(client_for, operator, learner, outs
     assert [s["key"] for s in body["funnel"]] == ["visit", "signup", "enroll", "purchase", "complete"]
     assert {s["key"] for s in body["series"]} >= {"dau", "wau", "mau", "revenue", "enrollments", "completions"}
     assert body["extras"]["learners"] == 2  # learner and outsider; the operator is staff
+    assert body["definitions"]["churn"] and body["definitions"]["funnel"]
 
 
 def test_a_full_year_is_allowed(client_for, operator):

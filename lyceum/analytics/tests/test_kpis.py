@@ -112,6 +112,8 @@ def test_every_kpi_has_a_definition():
     for key in ("UPT", "CER", "USAT", "URR1", "URR7", "URR30", "RSI", "DAU", "STUDY", "CHURN", "NPS"):
         assert kpis.definition(key)
     assert "45 days" in kpis.definition("CER", cer_days=45)
+    for key in kpis.EXTRA_DEFINITIONS.values():
+        assert kpis.definition(key)
 
 
 # --- events → rollup → dashboard on a tiny community --------------------------------------------
