@@ -163,7 +163,7 @@ class Term:
     count: int  # documents mentioning it
     negative_count: int  # negative reviews mentioning it
     negative_share: float | None  # negative_count / all negative reviews (None without any)
-    examples: tuple[str, ...] = ()  # the first negative reviews mentioning it (at most EXAMPLES)
+    examples: tuple[str, ...] = ()  # the first distinct negative reviews mentioning it (at most EXAMPLES)
 
     @property
     def negative_percent(self) -> int | None:
@@ -209,7 +209,7 @@ def analyse(documents: Iterable[Document], *, limit: int = 20, min_count: int = 
             quote = _quote(doc.text)
             for t in found:
                 seen = examples.setdefault(t, [])
-                if len(seen) < EXAMPLES:
+                if len(seen) < EXAMPLES and quote not in seen:
                     seen.append(quote)
     reviews = sum(1 for d in docs if d.rating is not None)
     negative_reviews = sum(1 for d in docs if d.is_negative)

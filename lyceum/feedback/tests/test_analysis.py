@@ -252,3 +252,11 @@ def test_the_analysis_pages_take_a_period(client_for, operator, course):
     assert response.context["period"] == "30"
     assert f"/operator/feedback/{course.slug}/?period=30" in response.content.decode()
     assert client_for(operator).get(f"/operator/feedback/{course.slug}/?period=nope").context["period"] == "all"
+
+
+def test_identical_complaints_are_quoted_once():
+    term = analyse([Document("too slow", rating=1), Document("Too  slow", rating=1)]).complaints[0]
+
+    assert term.examples == ("too slow", "Too slow")
+    term = analyse([Document("too slow", rating=1), Document("too slow", rating=2)]).complaints[0]
+    assert term.examples == ("too slow",)
