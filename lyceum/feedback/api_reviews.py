@@ -9,7 +9,6 @@ enrollment 403 ``enrollment_required``, one's own review 403 ``own_review``.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
@@ -47,7 +46,7 @@ class ReviewOut(Schema):
 
 
 class SummaryOut(Schema):
-    average: Decimal
+    average: float  # 0 without reviews, like the catalog's rating_avg
     count: int
     positive: int
     positive_share: float | None
@@ -102,7 +101,7 @@ def _out(review: Review, course_slug: str) -> dict[str, Any]:
 
 def _summary(summary: selectors.RatingSummary) -> dict[str, Any]:
     return {
-        "average": summary.average,
+        "average": float(summary.average),
         "count": summary.count,
         "positive": summary.positive,
         "positive_share": summary.positive_share,

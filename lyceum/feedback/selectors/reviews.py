@@ -249,15 +249,22 @@ def course_reviews_section(*, course: Any, user: Any) -> list[dict[str, Any]]:
 
 def _section_viewer(*, user: Any, course: Any) -> Viewer:
     """Whether to offer "Write a review" / "Edit your review": one query (the enrollment with the
-    learner's review id alongside) for a signed-in user, none for a visitor."""
+    learner's review id and rating alongside) for a signed-in user, none for a visitor."""
     if not getattr(user, "is_authenticated", False):
         return Viewer()
+    mine = Review.objects.filter(course=course, user=user)
     row = (
         Enrollment.objects.filter(user=user, course=course)
-        .annotate(review_id=Subquery(Review.objects.filter(course=course, user=user).values("pk")[:1]))
+        .annotate(
+            review_id=Subquery(mine.values("pk")[:1]),
+            review_rating=Subquery(mine.values("rating")[:1]),
+        )
         .first()
     )
     if row is None:
         return Viewer()
-    mine = Review(pk=row.review_id, course_id=course.pk, user_id=user.pk) if row.review_id else None
-    return Viewer(can_review=enrollment_may_review(row), my_review=mine)
+    review = None
+    if row.review_id:
+        review = Review(pk=row.review_id, course_id=course.pk, user_id=user.pk, rating=row.review_rating)
+        _decorate([review])
+    return Viewer(can_review=enrollment_may_review(row), my_review=review)

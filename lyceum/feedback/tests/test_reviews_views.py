@@ -370,3 +370,13 @@ def test_the_course_analysis_quotes_complaints_escaped(client_for, operator, cou
     assert "audio quality" in body
     assert "<script>alert(1)</script>" not in body
     assert "<q>&lt;script&gt;alert(1)&lt;/script&gt; audio quality</q>" in body
+
+
+def test_the_section_shows_the_learners_own_rating(client_for, enrolled, course):
+    review_save(actor=enrolled, course=course, rating=4, text="")
+
+    section = course_reviews_section(course=course, user=enrolled)[0]
+    body = client_for(enrolled).get(f"/courses/{course.slug}/").content.decode()
+
+    assert section["viewer"].my_review.rating == 4
+    assert "Your rating:" in body and 'aria-label="4 out of 5 stars"' in body
