@@ -187,6 +187,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "sort_links": _sort_links(sort),
             "query": _query_without(request, "sort"),
             "extras": _extras(report),
+            "cer_days": report.extras.get("cer_days") or instructor.CER_MATURITY_DAYS,
         }
     return render(request, "analytics/dashboard.html", context, status=400 if form.errors else 200)
 
@@ -243,6 +244,7 @@ def instructor_home(request: HttpRequest) -> HttpResponse:
                 ),
                 charts.line_chart(_series(report, "revenue"), title=_("Revenue")),
             ],
+            "cer_days": report.extras.get("cer_days") or instructor.CER_MATURITY_DAYS,
         }
     else:  # no rollups yet: all-time figures from the live tables
         rows = instructor.course_rows(courses=courses)
@@ -290,5 +292,6 @@ def instructor_course(request: HttpRequest, slug: str) -> HttpResponse:
         "rating_avg": charts.format_number(data.rating_avg, decimals=1) if data.rating_avg else "—",
         "completion": charts.format_percent(data.row.completion_rate),
         "max_dropped": max((s.dropped for s in data.lessons[:-1]), default=0),
+        "cer_days": instructor.CER_MATURITY_DAYS,
     }
     return render(request, "analytics/instructor_course.html", context)
