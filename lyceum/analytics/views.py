@@ -196,7 +196,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def courses_csv(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET)
     if not form.is_valid():
-        return HttpResponse("; ".join(str(e) for errs in form.errors.values() for e in errs), status=400)
+        return HttpResponse(
+            "; ".join(str(e) for errs in form.errors.values() for e in errs),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     start, end = form.dates()
     report = _load_dashboard(start=start, end=end)
     rows, _sort = _sorted_courses(report.courses if report else [], request.GET.get("sort", DEFAULT_SORT))
