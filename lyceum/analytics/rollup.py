@@ -33,7 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Min
 
 from lyceum.accounts.models import User
@@ -171,6 +171,27 @@ def _chunks(items: list[Any], size: int = 500) -> Iterator[list[Any]]:
         yield items[i : i + size]
 
 
+_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - naive on purpose: SQLite returns naive UTC text
+
+
+def _seconds(value: datetime | str) -> float:
+    """Seconds since the epoch of a raw ``occurred_at`` (SQLite: UTC text; PostgreSQL: aware)."""
+    if isinstance(value, str):
+        return (datetime.fromisoformat(value) - _EPOCH).total_seconds()
+    if value.tzinfo is None:
+        return (value - _EPOCH).total_seconds()
+    return value.timestamp()
+
+
+def _raw_rows(qs: Any) -> Iterator[tuple[Any, ...]]:
+    """Rows of a ``values_list`` queryset straight from the cursor, in chunks."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(5000):
+            yield from rows
+
+
 def _study_seconds(times: list[float]) -> int:
     times.sort()
     return int(sum(min(b - a, SESSION_GAP_SECONDS) for a, b in itertools.pairwise(times)))
@@ -197,18 +218,18 @@ def _split(amount: int, weights: list[tuple[int, int]]) -> dict[int, int]:
 
 def _day_rebuild(day: date, tz: tzinfo, staff: set[int]) -> None:
     start, end = day_bounds(day, tz)
-    raw = Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+    raw = Event.objects.filter(occurred_at__gte=start, occurred_at__lt=end).order_by()
 
     # --- qualifying activity -> UserDay
     counts: Counter[int] = Counter()
     study: dict[int, list[float]] = defaultdict(list)
     rows = raw.filter(name__in=ACTIVITY_EVENTS, actor__isnull=False).values_list("actor_id", "name", "occurred_at")
-    for actor_id, name, at in rows.iterator(chunk_size=5000):
+    for actor_id, name, at in _raw_rows(rows):  # the bulk of the events: no per-row ORM conversion
         if actor_id in staff:
             continue
         counts[actor_id] += 1
         if name in STUDY_EVENTS:
-            study[actor_id].append(at.timestamp())
+            study[actor_id].append(_seconds(at))
     user_days = [
         UserDay(day=day, user_id=uid, activities=n, study_seconds=_study_seconds(study.get(uid, [])))
         for uid, n in counts.items()
