@@ -250,7 +250,7 @@ def line_chart(series: Sequence[Series], *, title: str, height: int = 240, width
             px, py = x(index[d]), y(v)
             segments[-1].append(f"{_n(px)},{_n(py)}")
             tip = f"{date_format(d, 'DATE_FORMAT')} · {s.label}: {format_value(v, s.unit, s.currency)}"
-            dots.append(f'<circle class="dot" cx="{_n(px)}" cy="{_n(py)}" r="3"><title>{escape(tip)}</title></circle>')
+            dots.append(f'<circle class="dot" cx="{_n(px)}" cy="{_n(py)}" r="5"><title>{escape(tip)}</title></circle>')
         parts.append(f'<g class="line {cls}">')
         for seg in segments:
             if len(seg) > 1:
