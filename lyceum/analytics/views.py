@@ -141,9 +141,10 @@ def _charts(report: Dashboard) -> list[Any]:
     return blocks
 
 
-def _extras(report: Dashboard) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The supporting figures by group: [(group label, [(label, formatted value), ...]), ...]."""
-    groups: dict[str, list[tuple[str, str]]] = {key: [] for key in EXTRA_GROUPS}
+def _extras(report: Dashboard) -> list[dict[str, Any]]:
+    """The supporting figures by group, each with its definition from ``report.definitions``:
+    [{"label": group, "items": [(label, value, definition)], "definitions": [(labels, text)]}]."""
+    groups: dict[str, list[tuple[str, str, str]]] = {key: [] for key in EXTRA_GROUPS}
 
     def split(key: str) -> tuple[str, str]:
         """("revenue", "CNY") for "revenue_CNY"; (key, "") for keys without a currency code."""
@@ -161,8 +162,18 @@ def _extras(report: Dashboard) -> list[tuple[str, list[tuple[str, str]]]]:
         shown = (
             charts.format_number(value, decimals=decimals) if decimals else charts.format_value(value, unit, currency)
         )
-        groups[group].append((text, shown))
-    return [(str(EXTRA_GROUPS[g]), items) for g, items in groups.items() if items]
+        groups[group].append((text, shown, report.definitions.get(base, "")))
+    result = []
+    for group, items in groups.items():
+        if not items:
+            continue
+        by_text: dict[str, list[str]] = {}
+        for label, _value, definition in items:
+            if definition and label not in by_text.setdefault(definition, []):
+                by_text[definition].append(label)
+        definitions = [(" · ".join(labels), text) for text, labels in by_text.items()]
+        result.append({"label": str(EXTRA_GROUPS[group]), "items": items, "definitions": definitions})
+    return result
 
 
 # --- operator dashboard -----------------------------------------------------------------------
@@ -188,6 +199,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "query": _query_without(request, "sort"),
             "extras": _extras(report),
             "cer_days": report.extras.get("cer_days") or instructor.CER_MATURITY_DAYS,
+            "funnel_definition": report.definitions.get("funnel", ""),
+            "cohort_definition": report.definitions.get("cohorts", ""),
         }
     return render(request, "analytics/dashboard.html", context, status=400 if form.errors else 200)
 

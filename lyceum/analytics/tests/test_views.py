@@ -91,6 +91,7 @@ def make_dashboard(start: date, end: date, **overrides) -> Dashboard:
         ],
         "courses": [_row(1), _row(2, title=EVIL, rating_avg=None), _row(3)],
         "extras": {"dau_mau": 0.2, "nps": 31, "churn_base": 41, "revenue_CNY": 123456, "buyers_CNY": 3, "cer_days": 30},
+        "definitions": {"dau_mau": "Mean DAU over MAU.", "funnel": "People per step.", "cohorts": "Weekly cohorts."},
     }
     fields.update(overrides)
     return Dashboard(**fields)
@@ -135,6 +136,7 @@ def test_operator_sees_kpis_with_definitions_changes_and_real_charts(client_for,
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "DAU/MAU" in html and "20%" in html
     assert "¥1,234.56" in html and "Buyers</dt>" in html  # per-currency extras, one currency: no suffix
+    assert "Mean DAU over MAU." in html and "People per step." in html and "Weekly cohorts." in html
     assert "4100%" not in html and "Cer days" not in html  # unknown keys are not shown as if they were figures
 
 
