@@ -337,6 +337,8 @@ LYCEUM_API_RATE_TOKEN_ISSUE = env_str("LYCEUM_API_RATE_TOKEN_ISSUE", "10/min")
 # Community posting limits per member (pages and API alike).
 LYCEUM_COMMUNITY_THREAD_RATE = env_str("LYCEUM_COMMUNITY_THREAD_RATE", "5/min")
 LYCEUM_COMMUNITY_REPLY_RATE = env_str("LYCEUM_COMMUNITY_REPLY_RATE", "20/min")
+LYCEUM_FEEDBACK_REVIEW_RATE = env_str("LYCEUM_FEEDBACK_REVIEW_RATE", "10/h")
+LYCEUM_FEEDBACK_HELPFUL_RATE = env_str("LYCEUM_FEEDBACK_HELPFUL_RATE", "60/min")
 
 # --- Logging ----------------------------------------------------------------------------------
 

@@ -144,5 +144,8 @@ def test_operator_signs_in_with_two_factor_and_reads_the_learner_needs(new_page,
     programming = topics.get_by_role("row", name=re.compile(r"^Programming"))
     expect(programming.get_by_role("cell")).to_have_text(["2", "1", "0", "1"])
     expect(topics.get_by_role("row", name=re.compile(r"^Data"))).to_contain_text("1")
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Operations")).to_be_visible()
+    operations = page.get_by_role("navigation", name="Main").get_by_text("Operations")
+    expect(operations).to_be_visible()
+    operations.click()  # the operator menu opens and leads to the dashboard
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard")).to_be_visible()
     screenshot(page, "2-needs")

@@ -471,6 +471,7 @@ _COMMUNITY_MODELS = (
     "space", "communitytag", "thread", "reply", "revision", "vote", "mention", "threadfollow", "bookmark",
     "studygroup", "groupmembership", "grouppost", "checkin", "liveevent", "registration",
 )  # fmt: skip
+_FEEDBACK_MODELS = ("review", "reviewhelpful", "survey", "surveyquestion", "surveyresponse", "surveyanswer")
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.OPERATOR: [
         "accounts.view_user",
@@ -526,8 +527,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "community.change_liveevent",
         "community.change_studygroup",
         "notifications.view_notification",
+        # feedback: reviews are hidden or shown (admin action through the service); surveys are read
+        *[f"feedback.view_{m}" for m in _FEEDBACK_MODELS],
+        "feedback.change_review",
     ],
-    Role.MODERATOR: [*[f"community.view_{m}" for m in _COMMUNITY_MODELS]],
+    Role.MODERATOR: [
+        *[f"community.view_{m}" for m in _COMMUNITY_MODELS],
+        "feedback.view_review",
+        "feedback.change_review",
+    ],
 }
 
 
