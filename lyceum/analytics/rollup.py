@@ -230,15 +230,12 @@ def _day_rebuild(day: date, tz: tzinfo, staff: set[int]) -> None:
         counts[actor_id] += 1
         if name in STUDY_EVENTS:
             study[actor_id].append(_seconds(at))
-    user_days = [
-        UserDay(day=day, user_id=uid, activities=n, study_seconds=_study_seconds(study.get(uid, [])))
-        for uid, n in counts.items()
-    ]
+    seconds = {uid: _study_seconds(study.get(uid, [])) for uid in counts}
 
     # --- business events -> day totals, facts
-    stat = DayStat(day=day, active_users=len(user_days), activities=sum(counts.values()))
-    stat.study_seconds = sum(u.study_seconds for u in user_days)
-    stat.study_minutes = {str(m): n for m, n in sorted(Counter(u.study_seconds // 60 for u in user_days).items())}
+    stat = DayStat(day=day, active_users=len(counts), activities=sum(counts.values()))
+    stat.study_seconds = sum(seconds.values())
+    stat.study_minutes = {str(m): n for m, n in sorted(Counter(s // 60 for s in seconds.values()).items())}
     course_days: dict[int, CourseDay] = {}
     currencies: dict[str, CurrencyDay] = {}
     course_revenue: dict[tuple[int, str], CourseRevenueDay] = {}
@@ -356,8 +353,10 @@ def _day_rebuild(day: date, tz: tzinfo, staff: set[int]) -> None:
 
     for model in DAY_TABLES:
         model.objects.filter(day=day).delete()
-    UserDay.objects.bulk_create(user_days, batch_size=BATCH)
-    if user_days or any((stat.visits, stat.signups, stat.enrollments, stat.completions)):
+    day_value = connection.ops.adapt_datefield_value(day)
+    _insert(UserDay, ["day", "user_id", "activities", "study_seconds"],
+            [(day_value, uid, n, seconds[uid]) for uid, n in counts.items()])  # fmt: skip
+    if counts or any((stat.visits, stat.signups, stat.enrollments, stat.completions)):
         stat.save(force_insert=True)  # days without events keep no row (as if never touched)
     CourseDay.objects.bulk_create(course_days.values(), batch_size=BATCH)
     CurrencyDay.objects.bulk_create(currencies.values(), batch_size=BATCH)
@@ -413,7 +412,45 @@ def _merge_facts(model: Any, key: str, updates: dict[int, dict[str, Any]], merge
                 changed.append(row)
     model.objects.bulk_create(created, batch_size=BATCH)
     if changed:
-        model.objects.bulk_update(changed, fields, batch_size=BATCH)
+        _update(model, key, fields, changed)
+
+
+def _adapter(model: Any, name: str) -> Any:
+    if model._meta.get_field(name).get_internal_type() == "DateField":
+        return connection.ops.adapt_datefield_value
+    return lambda value: value
+
+
+def _insert(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Plain ``INSERT`` of many rows (the day's ``UserDay``: too many for ORM objects)."""
+    quote = connection.ops.quote_name  # names come from our models; values are parameters
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES "  # noqa: S608
+    sql += f"({', '.join(['%s'] * len(columns))})"
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, BATCH):
+            cursor.executemany(sql, chunk)
+
+
+def _update(model: Any, key: str, fields: list[str], rows: list[Any]) -> None:
+    """``UPDATE ... WHERE key = %s`` per changed fact row (cheaper than bulk_update's CASE)."""
+    quote = connection.ops.quote_name
+    columns = [model._meta.get_field(f).column for f in fields]
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {', '.join(f'{quote(c)} = %s' for c in columns)} "  # noqa: S608
+    sql += f"WHERE {quote(key)} = %s"
+    adapters = [_adapter(model, f) for f in fields]
+    params = [
+        (
+            *(
+                adapt(getattr(row, f)) if getattr(row, f) is not None else None
+                for adapt, f in zip(adapters, fields, strict=True)
+            ),
+            getattr(row, key),
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        for chunk in _chunks(params, BATCH):
+            cursor.executemany(sql, chunk)
 
 
 # --- windows: WAU, MAU, churn, cohorts -----------------------------------------------------
