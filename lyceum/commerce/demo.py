@@ -22,6 +22,7 @@ from lyceum.accounts.models import User
 from lyceum.core.errors import ApplicationError
 from lyceum.core.models import Event
 from lyceum.courses.models import Course, CourseInstructor, CourseStatus
+from lyceum.learning.models import Enrollment
 
 from .models import (
     BillingPeriod,
@@ -186,6 +187,7 @@ def _buy(ctx: Any, plan: dict[str, Any], operator: User | None) -> Order | None:
     paid_at = ctx.now - timedelta(days=plan["days_ago"])
     created_at = paid_at - timedelta(minutes=3 + int(plan["days_ago"] * 7) % 20)
     with transaction.atomic():
+        enrolled_before = set(Enrollment.objects.filter(user=user).values_list("pk", flat=True))
         try:
             order = order_create(user=user, product=product, coupon_code=plan["coupon"], idempotency_key=plan["key"])
         except ApplicationError:  # the coupon does not apply (e.g. not a first purchase): buy without it
@@ -211,6 +213,10 @@ def _buy(ctx: Any, plan: dict[str, Any], operator: User | None) -> Order | None:
         CouponRedemption.objects.filter(order=order).update(created_at=paid_at)
         _backdate_events(order, ("order.created", "checkout.started"), created_at)
         _backdate_events(order, ("order.paid",), paid_at)
+        # The access the order granted starts when it was paid, not when the demo ran.
+        for enrollment in Enrollment.objects.filter(user=user).exclude(pk__in=enrolled_before):
+            Enrollment.objects.filter(pk=enrollment.pk).update(created_at=paid_at, last_activity_at=paid_at)
+            _backdate_events(enrollment, ("enrollment.created",), paid_at)
         for redemption in CouponRedemption.objects.filter(order=order):
             _backdate_events(redemption, ("coupon.redeemed",), paid_at)
         if product.kind == ProductKind.MEMBERSHIP:

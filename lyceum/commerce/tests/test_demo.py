@@ -100,3 +100,19 @@ def test_demo_shop_is_priced_has_history_and_balances(seeded):
     _catalog_is_priced()
     _orders_spread_over_ninety_days_with_refunds()
     _ledger_nets_paid_totals_minus_refunds()
+
+
+def test_access_bought_in_the_demo_starts_when_it_was_paid(seeded):
+    from lyceum.learning.models import Enrollment
+
+    bought = Enrollment.objects.filter(source__in=("purchase", "membership")).select_related("user")
+    assert bought.exists()
+    for enrollment in bought:
+        paid = Order.objects.filter(user=enrollment.user, paid_at__isnull=False).order_by("paid_at")
+        assert paid.first().paid_at <= enrollment.created_at <= paid.last().paid_at
+        first_event = (
+            Event.objects.filter(name="enrollment.created", object_id=str(enrollment.pk))
+            .order_by("occurred_at")
+            .first()
+        )
+        assert first_event.occurred_at == enrollment.created_at
