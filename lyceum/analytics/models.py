@@ -126,16 +126,20 @@ class CourseRevenueDay(models.Model):
 
 
 class BuyerDay(models.Model):
-    """Who paid on a day, per currency: buyers over a period are distinct users here."""
+    """Who paid on a day, per currency. ``previous_day`` is the buyer's previous paying day in
+    that currency, so the distinct buyers of a period are the rows in it whose previous day
+    is before it (a plain count, no ``DISTINCT``)."""
 
     day = models.DateField()
     currency = models.CharField(max_length=3)
     user_id = models.BigIntegerField()
     orders = models.PositiveIntegerField(default=0)
     total = models.BigIntegerField(default=0)
+    previous_day = models.DateField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "currency", "user_id"], name="analytics_buyerday_unique")]
+        indexes = [models.Index(fields=["user_id", "currency", "day"], name="analytics_buyerday_user")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.currency} user {self.user_id}"

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 
 from lyceum.accounts.models import User
 from lyceum.core.models import Event
@@ -361,10 +361,38 @@ def _day_rebuild(day: date, tz: tzinfo, staff: set[int]) -> None:
     CourseDay.objects.bulk_create(course_days.values(), batch_size=BATCH)
     CurrencyDay.objects.bulk_create(currencies.values(), batch_size=BATCH)
     CourseRevenueDay.objects.bulk_create(course_revenue.values(), batch_size=BATCH)
+    _buyers_link(day, list(buyers.values()))
     BuyerDay.objects.bulk_create(buyers.values(), batch_size=BATCH)
     _merge_facts(UserFact, "user_id", user_facts, _merge_min)
     _merge_facts(EnrollmentFact, "enrollment_id", enrollment_facts, _merge_enrollment)
     _merge_facts(ReviewFact, "review_id", review_facts, _merge_review)
+
+
+def _buyers_link(day: date, rows: list[BuyerDay]) -> None:
+    """Set each buyer's ``previous_day`` and make the buyer's next paying day point back here
+    (purchases are never removed, so a day only ever gains buyers)."""
+    if not rows:
+        return
+    users = sorted({row.user_id for row in rows})
+    before: dict[tuple[int, str], date] = {}
+    after: dict[tuple[int, str], date] = {}
+    for chunk in _chunks(users):
+        mine = BuyerDay.objects.filter(user_id__in=chunk).order_by()
+        for user_id, currency, last in (
+            mine.filter(day__lt=day).values_list("user_id", "currency").annotate(last=Max("day"))
+        ):
+            before[user_id, currency] = last
+        for user_id, currency, following in (
+            mine.filter(day__gt=day).values_list("user_id", "currency").annotate(following=Min("day"))
+        ):
+            after[user_id, currency] = following
+    for row in rows:
+        row.previous_day = before.get((row.user_id, row.currency))
+        following = after.get((row.user_id, row.currency))
+        if following is not None:
+            BuyerDay.objects.filter(user_id=row.user_id, currency=row.currency, day=following).filter(
+                Q(previous_day__isnull=True) | Q(previous_day__lt=day)
+            ).update(previous_day=day)
 
 
 def _merge_min(row: Any, new: dict[str, Any]) -> bool:

@@ -271,13 +271,15 @@ def dashboard(
     currencies = sorted(money) or [settings.LYCEUM_CURRENCY]
     buyers: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     if platform_wide:
-        for i, p in enumerate((period, previous)):
-            for row in (
-                BuyerDay.objects.filter(day__gte=p.start, day__lte=p.end)
-                .values("currency")
-                .annotate(n=Count("user_id", distinct=True))
-            ):
-                buyers[row["currency"]][i] = row["n"]
+        # a buyer counts once: on their first paying day in the period (previous day before it)
+        first_in = Q(day__gte=start) & (Q(previous_day__isnull=True) | Q(previous_day__lt=start))
+        first_before = Q(day__lt=start) & (Q(previous_day__isnull=True) | Q(previous_day__lt=previous.start))
+        for row in (
+            BuyerDay.objects.filter(day__gte=previous.start, day__lte=end)
+            .values("currency")
+            .annotate(current=Count("id", filter=first_in), before=Count("id", filter=first_before))
+        ):
+            buyers[row["currency"]] = [row["current"], row["before"]]
     for currency in currencies:
         m = money.get(currency, {})
         revenue, refunds = m.get("revenue", [0, 0]), m.get("refunds", [0, 0])

@@ -13,7 +13,7 @@ from lyceum.learning.tests.factories import make_course
 pytestmark = pytest.mark.django_db
 
 D = date(2026, 3, 2)
-QUERIES = 18  # day stats, windows, money, learners, churn, NPS, CER, reviews, cohorts x4, funnel, buyers x2, courses x3
+QUERIES = 17  # day stats, windows, money, learners, churn, NPS, CER, reviews, cohorts x4, funnel, buyers, courses x3
 
 
 def history(users, courses, days):
@@ -71,3 +71,22 @@ def test_previous_period_has_the_same_length_just_before():
 
     assert period.previous == selectors.Period(date(2026, 1, 29), date(2026, 2, 28))
     assert len(period.days) == 31
+
+
+def test_a_buyer_counts_once_per_period_whatever_the_order_events_arrive_in():
+    buyer, other = make_user("buyer@example.org"), make_user("other@example.org")
+    days = [D - timedelta(days=3), D + timedelta(days=1), D + timedelta(days=2), D - timedelta(days=1)]
+    for i, day in enumerate(days):  # the last one lands before the others: backdated
+        when = datetime(day.year, day.month, day.day, 4, tzinfo=UTC)
+        Event.objects.create(name="order.paid", actor=buyer, occurred_at=when, object_id=str(i),
+                             props={"total": 100, "currency": "CNY"})  # fmt: skip
+        rollup_run()
+    Event.objects.create(name="order.paid", actor=other, occurred_at=datetime(2026, 3, 3, 4, tzinfo=UTC),
+                         object_id="9", props={"total": 50, "currency": "CNY"})  # fmt: skip
+    rollup_run()
+
+    report = selectors.dashboard(start=D, end=D + timedelta(days=3), today=D + timedelta(days=9))
+
+    assert report.extras["buyers_CNY"] == 2 and report.extras["orders_CNY"] == 3
+    rsi = next(k for k in report.kpis if k.key == "RSI")
+    assert (rsi.value, rsi.previous) == (250, 200)
