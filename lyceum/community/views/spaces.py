@@ -383,28 +383,32 @@ def reply_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_thread_url(reply.thread_id, reply.pk))
 
 
+def _reply_action(request: HttpRequest, pk: int, act: Callable[[Reply], object], done: str) -> HttpResponse:
+    """A POST on a reply: run ``act``, say ``done``, back to the reply (errors as messages)."""
+    reply = _reply_or_404(request, pk)
+    back = _thread_url(reply.thread_id, reply.pk)
+    try:
+        act(reply)
+    except ApplicationError as exc:
+        return _action_error(request, exc, back)
+    messages.success(request, done)
+    return redirect(back)
+
+
 @require_POST
 @login_required
 def reply_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    reply = _reply_or_404(request, pk)
-    try:
-        services.reply_accept(actor=request.user, reply=reply)
-    except ApplicationError as exc:
-        return _action_error(request, exc, _thread_url(reply.thread_id, reply.pk))
-    messages.success(request, _("Marked as the accepted answer."))
-    return redirect(_thread_url(reply.thread_id, reply.pk))
+    return _reply_action(
+        request, pk, lambda r: services.reply_accept(actor=request.user, reply=r), _("Marked as the accepted answer.")
+    )
 
 
 @require_POST
 @login_required
 def reply_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    reply = _reply_or_404(request, pk)
-    try:
-        services.reply_delete(actor=request.user, reply=reply)
-    except ApplicationError as exc:
-        return _action_error(request, exc, _thread_url(reply.thread_id, reply.pk))
-    messages.success(request, _("The reply was deleted."))
-    return redirect(_thread_url(reply.thread_id, reply.pk))
+    return _reply_action(
+        request, pk, lambda r: services.reply_delete(actor=request.user, reply=r), _("The reply was deleted.")
+    )
 
 
 @login_required
