@@ -8,7 +8,7 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Feedback")
 
     def ready(self) -> None:
-        from . import hooks_reviews, hooks_surveys
+        from . import hooks_reviews, hooks_surveys, notify  # noqa: F401  (notify registers event handlers)
 
         hooks_reviews.register()
         hooks_surveys.register()

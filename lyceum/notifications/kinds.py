@@ -87,6 +87,12 @@ def _announcement(d: Mapping[str, Any], actor: str) -> str:
     return _("New announcement in %(space)s: “%(thread)s”") % {"space": _s(d, "space"), "thread": _s(d, "thread")}
 
 
+def _feedback(d: Mapping[str, Any], actor: str) -> str:
+    if d.get("what") == "survey":
+        return _("A survey for you: “%(survey)s”") % {"survey": _s(d, "survey")}
+    return _("%(actor)s replied to your review of “%(course)s”") % {"actor": actor, "course": _s(d, "course")}
+
+
 _RENDERERS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     Kind.REPLY: _reply,
     Kind.MENTION: _mention,
@@ -94,6 +100,7 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     Kind.EVENT_REMINDER: _event,
     Kind.GROUP_ACTIVITY: _group,
     Kind.ANNOUNCEMENT: _announcement,
+    Kind.FEEDBACK: _feedback,
 }
 
 

@@ -19,6 +19,7 @@ class Kind(models.TextChoices):
     EVENT_REMINDER = "event_reminder", _("Event reminders and waitlist changes")
     GROUP_ACTIVITY = "group_activity", _("Activity in my study groups")
     ANNOUNCEMENT = "announcement", _("Announcements in my courses and spaces")
+    FEEDBACK = "feedback", _("Replies to my reviews and surveys for me")
 
 
 class Channel(models.TextChoices):
@@ -35,6 +36,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     Kind.EVENT_REMINDER: Channel.EMAIL,
     Kind.GROUP_ACTIVITY: Channel.IN_APP,
     Kind.ANNOUNCEMENT: Channel.EMAIL,
+    Kind.FEEDBACK: Channel.IN_APP,
 }
 
 
