@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lyceum.core.errors import NotFound, PermissionDenied
 
@@ -204,7 +205,7 @@ class EventPage:
 def event_get_visible(*, user: Any, slug: str) -> LiveEvent:
     event = _base().filter(slug=slug).first()
     if event is None or not event_visible(user, event):
-        raise NotFound("No such event.")
+        raise NotFound(_("No such event."))
     return event
 
 
@@ -253,14 +254,14 @@ def waitlist_position(registration: Registration) -> int:
 def event_for_manager(*, user: Any, slug: str) -> LiveEvent:
     event = event_get_visible(user=user, slug=slug)
     if not can_manage_event(user, event):
-        raise PermissionDenied("Only the event's hosts and operators can see this.")
+        raise PermissionDenied(_("Only the event's hosts and operators can see this."))
     return event
 
 
 def attendee_list(*, user: Any, event: LiveEvent) -> list[Registration]:
     """Everyone who registered or waits (hosts and operators only), seats first."""
     if not can_manage_event(user, event):
-        raise PermissionDenied("Only the event's hosts and operators can see this.")
+        raise PermissionDenied(_("Only the event's hosts and operators can see this."))
     return list(
         Registration.objects.filter(event=event)
         .exclude(status=RegistrationStatus.CANCELLED)
@@ -296,7 +297,7 @@ def calendar_feed_rows(*, token: str, now: datetime | None = None) -> tuple[Any,
     token = (token or "").strip()
     feed = CalendarFeed.objects.select_related("user").filter(token=token).first() if token else None
     if feed is None or not feed.user.is_active:
-        raise NotFound("No such calendar.")
+        raise NotFound(_("No such calendar."))
     registrations = (
         Registration.objects.filter(user=feed.user, event__ends_at__gt=now - timedelta(days=FEED_PAST_DAYS))
         .exclude(status=RegistrationStatus.CANCELLED)

@@ -102,6 +102,17 @@ def test_rsvp_errors(call, instructor, learner, outsider, course, plans):
     assert call("post", "/events/pro/rsvp", user=learner)[0] == 201
 
 
+def test_rsvp_cancel_bad_input(call, instructor, learner, outsider, course):
+    make_event(instructor, slug="free")
+    make_event(instructor, slug="enrolled", audience=EventAudience.ENROLLED, course=course)
+    assert call("delete", "/events/free/rsvp")[0] == 401
+    assert call("delete", "/events/nope/rsvp", user=learner)[0] == 404
+    assert call("delete", "/events/enrolled/rsvp", user=outsider)[0] == 404
+    status, body = call("delete", "/events/free/rsvp", user=learner)  # never registered: nothing to give up
+    assert status == 200 and body["status"] == "cancelled" and body["meeting_url"] is None
+    assert not Registration.objects.filter(user=learner).exists()
+
+
 def test_bearer_tokens_identify_the_reader(call, instructor, learner):
     make_event(instructor, slug="free")
     Registration.objects.create(event_id=make_event(instructor, slug="mine").pk, user=learner, status="registered")
