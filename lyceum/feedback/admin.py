@@ -68,6 +68,7 @@ class ReviewAdmin(ReadOnlyAdmin):
 @admin.register(ReviewHelpful)
 class ReviewHelpfulAdmin(ReadOnlyAdmin):
     list_display = ["review", "user", "created_at"]
+    list_select_related = ["review", "user"]
     raw_id_fields = ["review", "user"]
 
 
@@ -86,6 +87,7 @@ class SurveyQuestionInline(admin.TabularInline):
 class SurveyAdmin(ReadOnlyAdmin):
     list_display = ["title", "status", "audience", "course", "opens_at", "closes_at", "response_count"]
     list_filter = ["status", "audience"]
+    list_select_related = ["course"]
     search_fields = ["title"]
     raw_id_fields = ["course", "created_by"]
     readonly_fields = ["response_count", "created_by"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from lyceum.core.errors import NotFound
 
@@ -24,7 +25,7 @@ def notification_get_for_user(*, user: Any, notification_id: int) -> Notificatio
         else None
     )
     if notification is None:
-        raise NotFound("No such notification.")
+        raise NotFound(_("No such notification."))
     return notification
 
 

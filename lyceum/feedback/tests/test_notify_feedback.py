@@ -44,3 +44,25 @@ def test_a_published_survey_reaches_only_its_audience(learner, outsider, operato
     assert notification_text(notice) == "A survey for you: “How is the course?”"
     assert notice.url == f"/surveys/{survey.pk}/"
     assert Notification.objects.count() == 1  # not the outsider, not the operator who published
+
+
+def test_handlers_are_idempotent_and_skip_what_no_longer_applies(learner, operator, django_capture_on_commit_callbacks):
+    from lyceum.core.models import Event
+    from lyceum.feedback.models import Survey, SurveyStatus
+    from lyceum.feedback.notify import questionnaire_published, review_replied
+
+    course = make_course()
+    enrollment_create(user=learner, course=course)
+    survey = survey_create(actor=operator, title="Pulse", audience=SurveyAudience.COURSE, course=course)
+    survey_question_add(actor=operator, survey=survey, kind=QuestionKind.NPS, text="Recommend?")
+    with django_capture_on_commit_callbacks(execute=True):
+        survey_publish(actor=operator, survey=survey)
+    event = Event.objects.get(name="questionnaire.published", object_id=str(survey.pk))
+    questionnaire_published(event)  # delivered twice: still one notice
+    assert Notification.objects.filter(recipient=learner, kind=Kind.FEEDBACK).count() == 1
+
+    Notification.objects.all().delete()
+    Survey.objects.filter(pk=survey.pk).update(status=SurveyStatus.CLOSED)
+    questionnaire_published(event)  # closed before the handler ran: nobody is asked
+    review_replied(Event(name="review.replied", object_id="999999", occurred_at=event.occurred_at))  # gone
+    assert not Notification.objects.exists()
