@@ -44,8 +44,9 @@ def test_only_operators_see_analytics(url, persona, request, client_for):
         ({"from": "2025-01-01", "to": "2026-01-02"}, "to"),  # 367 days
     ],
 )
-def test_bad_or_missing_days_are_422_naming_the_field(params, field, client_for, operator):
-    response = client_for(operator).get(URL, params)
+@pytest.mark.parametrize("url", [URL, COURSES])
+def test_bad_or_missing_days_are_422_naming_the_field(url, params, field, client_for, operator):
+    response = client_for(operator).get(url, params)
 
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"

@@ -116,6 +116,8 @@ def test_visitors_sign_in_and_learners_and_instructors_are_refused(
     assert client_for(learner).get(URL).status_code == 403
     assert client_for(instructor).get(URL).status_code == 403
     assert client_for(learner).get("/operator/analytics/courses.csv").status_code == 403
+    assert client_for(instructor).get("/operator/analytics/courses.csv").status_code == 403
+    assert client.get("/operator/analytics/courses.csv").status_code == 302
     assert fake_dashboard == []
 
 

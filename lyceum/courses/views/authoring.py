@@ -181,20 +181,42 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
     return render(request, "courses/course_form.html", {"form": form, "course": course, "preview": preview})
 
 
+def _studio_form_post(
+    request: HttpRequest,
+    course: Any,
+    form: Any,
+    *,
+    form_name: str,
+    apply: Callable[[dict[str, Any]], object],
+    success: str,
+    next_url: str,
+) -> HttpResponse:
+    """A studio side form posted: valid and accepted by ``apply`` → message and redirect to
+    ``next_url``; otherwise the studio page again (400) with ``form`` (as ``form_name``) showing its errors."""
+    if form.is_valid():
+        try:
+            apply(form.cleaned_data)
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(next_url)
+    return _render_studio(request, course, status=400, **{form_name: form})
+
+
 @require_POST
 @studio_view
 def course_instructor_add(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.course_get_for_edit(user=request.user, course_id=course_id)
-    form = InstructorAddForm(request.POST)
-    if form.is_valid():
-        try:
-            services.course_instructor_add(actor=request.user, course=course, email=form.cleaned_data["email"])
-        except ApplicationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Co-instructor added."))
-            return redirect(_studio_url(course.pk, "instructors"))
-    return _render_studio(request, course, status=400, instructor_form=form)
+    return _studio_form_post(
+        request,
+        course,
+        InstructorAddForm(request.POST),
+        form_name="instructor_form",
+        apply=lambda data: services.course_instructor_add(actor=request.user, course=course, email=data["email"]),
+        success=_("Co-instructor added."),
+        next_url=_studio_url(course.pk, "instructors"),
+    )
 
 
 @require_POST
@@ -216,16 +238,15 @@ def course_instructor_remove(request: HttpRequest, course_id: int, user_id: int)
 @studio_view
 def course_submit(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.course_get_for_edit(user=request.user, course_id=course_id)
-    form = SubmitForm(request.POST)
-    if form.is_valid():
-        try:
-            services.course_submit(actor=request.user, course=course, note=form.cleaned_data["note"])
-        except ApplicationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Submitted. A reviewer will look at the course soon."))
-            return redirect("courses:course-studio", course_id=course.pk)
-    return _render_studio(request, course, status=400, submit_form=form)
+    return _studio_form_post(
+        request,
+        course,
+        SubmitForm(request.POST),
+        form_name="submit_form",
+        apply=lambda data: services.course_submit(actor=request.user, course=course, note=data["note"]),
+        success=_("Submitted. A reviewer will look at the course soon."),
+        next_url=_studio_url(course.pk),
+    )
 
 
 @require_POST
@@ -258,16 +279,15 @@ def course_unarchive(request: HttpRequest, course_id: int) -> HttpResponse:
 @studio_view
 def course_change_create(request: HttpRequest, course_id: int) -> HttpResponse:
     course = selectors.course_get_for_edit(user=request.user, course_id=course_id)
-    form = ChangeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.course_change_record(actor=request.user, course=course, summary=form.cleaned_data["summary"])
-        except ApplicationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("Change recorded: learners see it in the changelog."))
-            return redirect(_studio_url(course.pk, "changelog"))
-    return _render_studio(request, course, status=400, change_form=form)
+    return _studio_form_post(
+        request,
+        course,
+        ChangeForm(request.POST),
+        form_name="change_form",
+        apply=lambda data: services.course_change_record(actor=request.user, course=course, summary=data["summary"]),
+        success=_("Change recorded: learners see it in the changelog."),
+        next_url=_studio_url(course.pk, "changelog"),
+    )
 
 
 # --- Studio: modules ---
