@@ -45,16 +45,22 @@ def test_builder_and_results_are_for_operators_only(request, client, client_for,
         f"/operator/surveys/{survey.pk}/publish/",
         f"/operator/surveys/{survey.pk}/questions/",
         f"/operator/surveys/{survey.pk}/questions/{question.pk}/remove/",
+        f"/operator/surveys/{survey.pk}/questions/{question.pk}/move/",
+        f"/operator/surveys/{survey.pk}/questions/{question.pk}/",
+        f"/operator/surveys/{survey.pk}/questions/reorder/",
     ]
+    order = list(survey.questions.order_by("position", "pk").values_list("pk", "text"))
     for url in gets:
         assert client.get(url).status_code == 302, url  # visitors: sign in
     user_client = client_for(request.getfixturevalue(who))
     for url in gets:
         assert user_client.get(url).status_code == 403, url
     for url in posts:
-        assert user_client.post(url, {"kind": "text", "text": "x"}).status_code == 403, url
+        data = {"kind": "text", "text": "x", "direction": "down", "order": ",".join(str(pk) for pk, _t in order[::-1])}
+        assert user_client.post(url, data).status_code == 403, url
     survey.refresh_from_db()
     assert survey.status == SurveyStatus.SCHEDULED and survey.questions.count() == len(ALL_KINDS)
+    assert list(survey.questions.order_by("position", "pk").values_list("pk", "text")) == order
 
 
 # --- builder ----------------------------------------------------------------------------------
