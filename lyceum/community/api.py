@@ -158,7 +158,7 @@ def reply_create(request: HttpRequest, thread_id: int, payload: ReplyIn) -> Stat
     thread = selectors.thread_get(user=request.auth, pk=thread_id)
     parent = None
     if payload.parent is not None:
-        parent = Reply.objects.filter(pk=payload.parent, thread=thread, deleted_at__isnull=True).first()
+        parent = selectors.reply_in_thread(thread=thread, pk=payload.parent)
         if parent is None:
             raise ValidationFailed(_("That reply does not exist in this thread."), field="parent")
     reply = services.reply_create(actor=request.auth, thread=thread, body=payload.body, parent=parent)
@@ -186,7 +186,7 @@ def accept(request: HttpRequest, thread_id: int, payload: AcceptIn) -> dict[str,
     if payload.reply is None:
         thread = services.reply_unaccept(actor=request.auth, thread=thread)
     else:
-        reply = Reply.objects.filter(pk=payload.reply, thread=thread, deleted_at__isnull=True).first()
+        reply = selectors.reply_in_thread(thread=thread, pk=payload.reply)
         if reply is None:
             raise ValidationFailed(_("That reply does not exist in this thread."), field="reply")
         thread = services.reply_accept(actor=request.auth, reply=reply)

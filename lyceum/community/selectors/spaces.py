@@ -154,6 +154,11 @@ def reply_get(*, user: Any, pk: int) -> Reply:
     return reply
 
 
+def reply_in_thread(*, thread: Thread, pk: int) -> Reply | None:
+    """A live (not deleted) reply of ``thread`` — what a new reply may answer or an asker may accept."""
+    return Reply.objects.filter(pk=pk, thread=thread, deleted_at__isnull=True).first()
+
+
 @dataclass
 class ReplyNode:
     reply: Reply

@@ -482,7 +482,8 @@ def thread_create(
     return thread
 
 
-def _can_edit(actor: Any, author_id: int, space: Space) -> bool:
+def can_edit(actor: Any, author_id: int, space: Space) -> bool:
+    """The author of a post or a moderator of its space may edit or delete it."""
     return actor.pk == author_id or access.is_space_moderator(actor, space)
 
 
@@ -499,7 +500,7 @@ def thread_edit(
     _require_member(actor)
     thread = Thread.objects.select_for_update().select_related("space").get(pk=thread.pk)
     _live_thread(actor, thread)
-    if not _can_edit(actor, thread.author_id, thread.space):
+    if not can_edit(actor, thread.author_id, thread.space):
         raise PermissionDenied(_("Only the author or a moderator can edit this thread."))
     clean_title = _clean_title(title)
     clean_body = _clean_body(body)
@@ -525,7 +526,7 @@ def thread_delete(*, actor: Any, thread: Thread) -> Thread:
     _require_member(actor)
     thread = Thread.objects.select_for_update().select_related("space").get(pk=thread.pk)
     _live_thread(actor, thread)
-    if not _can_edit(actor, thread.author_id, thread.space):
+    if not can_edit(actor, thread.author_id, thread.space):
         raise PermissionDenied(_("Only the author or a moderator can delete this thread."))
     thread.deleted_at = timezone.now()
     thread.deleted_by = actor
@@ -649,7 +650,7 @@ def _live_reply(actor: Any, reply: Reply, *, lock: bool = True) -> Reply:
 def reply_edit(*, actor: Any, reply: Reply, body: str) -> Reply:
     _require_member(actor)
     reply = _live_reply(actor, reply)
-    if not _can_edit(actor, reply.author_id, reply.thread.space):
+    if not can_edit(actor, reply.author_id, reply.thread.space):
         raise PermissionDenied(_("Only the author or a moderator can edit this reply."))
     clean_body = _clean_body(body)
     if clean_body != reply.body:
@@ -669,7 +670,7 @@ def reply_edit(*, actor: Any, reply: Reply, body: str) -> Reply:
 def reply_delete(*, actor: Any, reply: Reply) -> Reply:
     _require_member(actor)
     reply = _live_reply(actor, reply)
-    if not _can_edit(actor, reply.author_id, reply.thread.space):
+    if not can_edit(actor, reply.author_id, reply.thread.space):
         raise PermissionDenied(_("Only the author or a moderator can delete this reply."))
     reply.deleted_at, reply.deleted_by = timezone.now(), actor
     reply.save(update_fields=["deleted_at", "deleted_by", "updated_at"])

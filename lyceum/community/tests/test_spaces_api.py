@@ -115,6 +115,22 @@ def test_errors_name_fields(api, learner):
     assert response.status_code == 422 and response.json()["field"] == "parent"
 
 
+def test_replies_and_accepts_refuse_deleted_or_foreign_replies(api, learner, outsider):
+    thread = make_thread(learner, kind=ThreadKind.QUESTION)
+    gone = make_reply(outsider, thread, "gone")
+    services.reply_delete(actor=outsider, reply=gone)
+    foreign = make_reply(outsider, make_thread(learner), "elsewhere")
+    call = api(learner)
+    for parent in (gone.pk, foreign.pk):
+        response = call("post", f"/threads/{thread.pk}/replies", {"body": "x", "parent": parent})
+        assert response.status_code == 422 and response.json()["field"] == "parent"
+        response = call("post", f"/threads/{thread.pk}/accept", {"reply": parent})
+        assert response.status_code == 422 and response.json()["field"] == "reply"
+    assert not Reply.objects.filter(body="x").exists()
+    thread.refresh_from_db()
+    assert thread.accepted_reply_id is None
+
+
 def test_rate_limit_is_429(api, learner, settings):
     settings.LYCEUM_COMMUNITY_THREAD_RATE = "1/min"
     call = api(learner)

@@ -161,6 +161,36 @@ def test_nested_reply_form_and_anchor(client_for, learner, outsider):
     assert f'id="reply-{top.pk}"' in page and f'id="reply-{child.pk}"' in page
 
 
+def test_reply_to_a_deleted_or_foreign_reply_is_refused(client_for, learner, outsider):
+    thread = make_thread(learner)
+    gone = make_reply(outsider, thread, "gone")
+    services.reply_delete(actor=outsider, reply=gone)
+    foreign = make_reply(outsider, make_thread(learner), "elsewhere")
+    client = client_for(learner)
+    for parent in (gone.pk, foreign.pk):
+        response = client.post(f"/community/t/{thread.pk}/reply/", {"body": "orphan", "parent": parent})
+        assert response.status_code == 422
+    assert not Reply.objects.filter(body="orphan").exists()
+
+
+def test_only_author_or_moderator_edits_a_reply(client_for, learner, outsider):
+    thread = make_thread(learner)
+    reply = make_reply(learner, thread, "mine")
+    other = client_for(outsider)
+    assert other.get(f"/community/r/{reply.pk}/edit/").status_code == 404
+    assert other.post(f"/community/r/{reply.pk}/edit/", {"body": "hijacked"}).status_code == 404
+    assert (
+        other.post(f"/community/t/{thread.pk}/edit/", {"title": "x", "body": "hijacked", "tags": ""}).status_code == 404
+    )
+    reply.refresh_from_db()
+    thread.refresh_from_db()
+    assert reply.body == "mine" and thread.body != "hijacked"
+    response = client_for(learner).post(f"/community/r/{reply.pk}/edit/", {"body": "edited"})
+    assert response.status_code == 302
+    reply.refresh_from_db()
+    assert reply.body == "edited"
+
+
 def test_edit_marker_and_history(client_for, learner, outsider):
     thread = make_thread(learner, title="Old title", body="old body")
     client = client_for(learner)

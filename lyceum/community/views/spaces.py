@@ -219,7 +219,7 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def thread_edit(request: HttpRequest, pk: int) -> HttpResponse:
     thread = _thread_or_404(request, pk)
-    if not (request.user.pk == thread.author_id or access.is_space_moderator(request.user, thread.space)):
+    if not services.can_edit(request.user, thread.author_id, thread.space):
         raise Http404(_("Not found."))
     initial = {"title": thread.title, "body": thread.body, "tags": ", ".join(t.name for t in thread.tags.all())}
     form = ThreadEditForm(request.POST or None, initial=initial)
@@ -260,7 +260,7 @@ def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         parent = None
         if form.cleaned_data.get("parent"):
-            parent = Reply.objects.filter(pk=form.cleaned_data["parent"], thread=thread).first()
+            parent = selectors.reply_in_thread(thread=thread, pk=form.cleaned_data["parent"])
             if parent is None:
                 form.add_error(None, _("That reply no longer exists."))
         if not form.errors:
@@ -414,7 +414,7 @@ def reply_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def reply_edit(request: HttpRequest, pk: int) -> HttpResponse:
     reply = _reply_or_404(request, pk)
-    if not (request.user.pk == reply.author_id or access.is_space_moderator(request.user, reply.thread.space)):
+    if not services.can_edit(request.user, reply.author_id, reply.thread.space):
         raise Http404(_("Not found."))
     form = ReplyForm(request.POST or None, initial={"body": reply.body})
     status = 200
