@@ -245,6 +245,9 @@ def test_member_who_is_not_owner_cannot_manage(client_for, outsider, group):
     old = group.invite_code
     assert client.post(reverse("groups:goal", args=[group.pk]), {"weekly_goal_minutes": 5}).status_code == 403
     assert client.post(reverse("groups:invite-rotate", args=[group.pk])).status_code == 403
+    remove = reverse("groups:remove-member", args=[group.pk, group.owner_id])
+    assert client.post(remove).status_code == 403
+    assert GroupMembership.objects.filter(group=group, user_id=group.owner_id).exists()
     group.refresh_from_db()
     assert (group.weekly_goal_minutes, group.invite_code) == (120, old)
 
