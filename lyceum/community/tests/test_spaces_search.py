@@ -123,3 +123,17 @@ def test_reindex_all(learner, outsider):
     assert _titles(outsider, "okapi") == []
     assert thread_search_reindex_all() == 1
     assert _titles(outsider, "okapi") == ["Okapi facts"]
+
+
+def test_search_page_survives_bad_page_and_long_query(client_for, learner, outsider):
+    make_thread(learner, title="Okapi facts")
+    client = client_for(outsider)
+    for page in ("abc", "-3", "0", ""):
+        response = client.get(f"/community/search/?q=okapi&page={page}")
+        assert response.status_code == 200, page
+        results = response.context["results"]
+        assert results.page == 1 and [t.title for t in results.threads] == ["Okapi facts"]
+    response = client.get("/community/search/", {"q": "okapi " + "x" * 5000})
+    assert response.status_code == 200
+    assert len(response.context["results"].query) == selectors.MAX_QUERY_LENGTH
+    assert client.get("/community/search/?q=").context["results"].threads == []
