@@ -8,6 +8,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from lyceum.feedback.models import Survey, SurveyQuestion, SurveyResponse, SurveyStatus
@@ -134,6 +135,31 @@ def test_builder_shows_service_errors_on_the_form(client_for, operator):
     assert b"Add at least one question before publishing." in response.content
     survey.refresh_from_db()
     assert survey.status == SurveyStatus.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("reorder", {"order": "1,x"}),  # not numbers
+        ("reorder", {"order": ""}),
+        ("reorder", {"order": "999999,999998"}),  # not this survey's questions
+        ("move", {"direction": "sideways"}),
+        ("move", {}),
+    ],
+)
+def test_bad_reorder_and_move_input_is_a_message_and_changes_nothing(client_for, operator, path, data):
+    survey = make_survey(status=SurveyStatus.DRAFT, questions=ALL_KINDS)
+    order = list(survey.questions.values_list("pk", flat=True))
+    url = (
+        f"/operator/surveys/{survey.pk}/questions/reorder/"
+        if path == "reorder"
+        else f"/operator/surveys/{survey.pk}/questions/{order[0]}/move/"
+    )
+    response = client_for(operator).post(url, data)
+    assert response.status_code == 302 and response["Location"] == f"/operator/surveys/{survey.pk}/"
+    assert list(survey.questions.values_list("pk", flat=True)) == order
+    levels = [m.level_tag for m in get_messages(response.wsgi_request)]
+    assert levels and set(levels) == {"error"}
 
 
 def test_operator_list_has_a_fixed_query_count(client_for, operator, django_assert_max_num_queries):
