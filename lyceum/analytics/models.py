@@ -16,6 +16,7 @@ Two kinds of tables:
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Watermark(models.Model):
@@ -229,3 +230,117 @@ class CohortWeek(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cohort} in {self.week}"
+
+
+# --- churn risk (METRICS.md "churn": active in the 28 days before d, inactive in the 30 after) ---
+
+
+class ChurnModel(models.Model):
+    """One training run of the churn-risk model (``churn/model.py``).
+
+    The fitted model is stored as plain numbers (feature order, standardisation, coefficients)
+    rather than a pickle: any web node can score with it, nothing executable is loaded from
+    the database, and the page showing the model reads the same numbers the scorer uses.
+    """
+
+    trained_at = models.DateTimeField()
+    as_of = models.DateField()  # the last day of history the run could see
+    horizon_days = models.PositiveSmallIntegerField(default=30)
+    features = models.JSONField(default=list)  # feature keys in column order
+    means = models.JSONField(default=list)
+    scales = models.JSONField(default=list)
+    coefficients = models.JSONField(default=list)  # on standardised features
+    intercept = models.FloatField(default=0.0)
+    # {"auc", "precision_top_decile", "base_rate", "n_train", "n_test", "positives_train",
+    #  "positives_test", "train_from", "train_to", "test_from", "test_to", "shuffled"}
+    metrics = models.JSONField(default=dict)
+    scored = models.PositiveIntegerField(default=0)  # learners scored with this model
+
+    class Meta:
+        ordering = ["-trained_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"churn model {self.pk} ({self.as_of})"
+
+
+class ChurnScore(models.Model):
+    """An active learner's probability of churning in the next 30 days, with its reasons.
+
+    ``reasons`` stores facts, not sentences (``[{"feature": key, "value": x, "context": {...}}]``,
+    strongest first), so they read in the viewer's language (``churn/reasons.py``)."""
+
+    model = models.ForeignKey(ChurnModel, on_delete=models.CASCADE, related_name="scores")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()  # the snapshot day: features use history before it
+    probability = models.FloatField()
+    features = models.JSONField(default=dict)  # {key: value}: what the model saw
+    reasons = models.JSONField(default=list)
+    reason_keys = models.CharField(max_length=200, default="", blank=True)  # " key1 key2 key3 " for filtering
+
+    class Meta:
+        ordering = ["-probability", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["model", "user"], name="analytics_churnscore_unique")]
+        indexes = [models.Index(fields=["model", "-probability"], name="analytics_churnscore_risk")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: {self.probability:.2f}"
+
+
+class CampaignStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class RetentionCampaign(models.Model):
+    """A message and/or personal coupon sent to selected at-risk learners, minus a hold-out.
+
+    Each selected learner is put in the treatment or the hold-out group by a keyed hash of
+    the campaign's random ``salt`` and their id (``campaigns.assign_group``): random across
+    learners, stable for one learner. Hold-out learners get nothing, so the campaign page can
+    compare who came back and bought in each group."""
+
+    name = models.CharField(_("name"), max_length=120)
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.SENT)
+    churn_model = models.ForeignKey(ChurnModel, null=True, on_delete=models.SET_NULL, related_name="+")
+    criteria = models.JSONField(default=dict)  # the filters the operator selected with
+    holdout_percent = models.PositiveSmallIntegerField(_("hold-out share (%)"), default=20)
+    salt = models.CharField(max_length=32)
+    message_title = models.CharField(_("message title"), max_length=120, blank=True)
+    message_body = models.TextField(_("message"), max_length=2000, blank=True)
+    # personal coupon: percent off (1-100) or a fixed amount in minor units of ``coupon_currency``
+    coupon_percent_off = models.PositiveSmallIntegerField(null=True, blank=True)
+    coupon_amount_off = models.PositiveIntegerField(null=True, blank=True)
+    coupon_currency = models.CharField(max_length=3, blank=True)
+    coupon_valid_days = models.PositiveSmallIntegerField(default=14)
+    window_days = models.PositiveSmallIntegerField(default=30)  # how long outcomes are counted
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignGroup(models.TextChoices):
+    TREATMENT = "treatment", _("Contacted")
+    HOLDOUT = "holdout", _("Hold-out")
+
+
+class CampaignMember(models.Model):
+    campaign = models.ForeignKey(RetentionCampaign, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    group = models.CharField(max_length=10, choices=CampaignGroup.choices)
+    probability = models.FloatField(null=True)  # risk when selected
+    reasons = models.JSONField(default=list)
+    coupon = models.ForeignKey("commerce.Coupon", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    contacted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "user"], name="analytics_campaignmember_unique")]
+        indexes = [models.Index(fields=["campaign", "group"], name="analytics_campaignmember_group")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.user_id} {self.group}"

@@ -107,6 +107,16 @@ class Coupon(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A personal coupon (retention offers, point rewards) can be used by this account only.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="personal_coupons",
+        verbose_name=_("only for"),
+    )
+    source = models.CharField(_("source"), max_length=40, blank=True)  # e.g. "campaign:12"
 
     class Meta:
         ordering = ["-created_at"]

@@ -71,6 +71,7 @@ EVENT_NAMES: frozenset[str] = frozenset(
         "order.expired",
         "order.refunded",
         "coupon.redeemed",
+        "coupon.minted",
         "membership.started",
         "membership.renewed",
         "membership.cancelled",
@@ -137,6 +138,9 @@ EVENT_NAMES: frozenset[str] = frozenset(
         "questionnaire.answered",
         # analytics
         "visit.started",
+        "churn_model.trained",
+        "retention_campaign.sent",
+        "analytics.exported",
         # notifications
         "notification.read",
         "notification.read_all",

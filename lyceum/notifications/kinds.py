@@ -93,6 +93,16 @@ def _feedback(d: Mapping[str, Any], actor: str) -> str:
     return _("%(actor)s replied to your review of “%(course)s”") % {"actor": actor, "course": _s(d, "course")}
 
 
+def _offers(d: Mapping[str, Any], actor: str) -> str:
+    # The team's own words (a retention message), in the language the operator wrote them in.
+    title = _s(d, "title")
+    if d.get("coupon"):
+        if title:
+            return _("%(title)s (your personal coupon: %(coupon)s)") % {"title": title, "coupon": _s(d, "coupon")}
+        return _("A personal coupon for you: %(coupon)s") % {"coupon": _s(d, "coupon")}
+    return title or _("A message from the team")
+
+
 _RENDERERS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     Kind.REPLY: _reply,
     Kind.MENTION: _mention,
@@ -101,6 +111,7 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     Kind.GROUP_ACTIVITY: _group,
     Kind.ANNOUNCEMENT: _announcement,
     Kind.FEEDBACK: _feedback,
+    Kind.OFFERS: _offers,
 }
 
 

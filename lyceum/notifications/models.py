@@ -20,6 +20,7 @@ class Kind(models.TextChoices):
     GROUP_ACTIVITY = "group_activity", _("Activity in my study groups")
     ANNOUNCEMENT = "announcement", _("Announcements in my courses and spaces")
     FEEDBACK = "feedback", _("Replies to my reviews and surveys for me")
+    OFFERS = "offers", _("Messages and offers from the team")
 
 
 class Channel(models.TextChoices):
@@ -37,6 +38,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     Kind.GROUP_ACTIVITY: Channel.IN_APP,
     Kind.ANNOUNCEMENT: Channel.EMAIL,
     Kind.FEEDBACK: Channel.IN_APP,
+    Kind.OFFERS: Channel.EMAIL,
 }
 
 

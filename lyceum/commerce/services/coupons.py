@@ -12,8 +12,9 @@ redemption is recorded only when the conditional UPDATE succeeded, and the loss 
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from lyceum.core import events
 from lyceum.core.errors import ValidationFailed
 
-from ..models import Coupon, CouponKind, CouponRedemption, CouponScope, Order, OrderStatus, Product
+from ..models import DEFAULT_CURRENCY, Coupon, CouponKind, CouponRedemption, CouponScope, Order, OrderStatus, Product
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ def _coupon_applies_to(coupon: Coupon, product: Product) -> bool:
 def coupon_check(*, coupon: Coupon, user: Any, product: Product, now: datetime | None = None) -> None:
     """Raise ``ValidationFailed(field="coupon")`` explaining why ``coupon`` does not apply."""
     now = now or timezone.now()
+    if coupon.owner_id is not None and coupon.owner_id != getattr(user, "pk", None):
+        raise _refuse(_("This coupon belongs to another account."))
     if not coupon.is_active:
         raise _refuse(_("This coupon is no longer active."))
     if coupon.starts_at is not None and coupon.starts_at > now:
@@ -94,6 +97,62 @@ def coupon_quote(*, user: Any, product: Product, code: str, now: datetime | None
     return Quote(
         subtotal=subtotal, discount=discount, total=subtotal - discount, currency=product.currency, coupon=coupon
     )
+
+
+PERSONAL_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud
+
+
+@transaction.atomic
+def coupon_mint_personal(
+    *,
+    actor: Any,
+    owner: Any,
+    percent_off: int | None = None,
+    amount_off: int | None = None,
+    currency: str = "",
+    valid_days: int = 14,
+    source: str = "",
+    prefix: str = "FOR",
+    now: datetime | None = None,
+) -> Coupon:
+    """A single-use coupon on everything that only ``owner`` can redeem, valid ``valid_days``.
+
+    Exactly one of ``percent_off`` (1-100) and ``amount_off`` (minor units of ``currency``).
+    The code is random (about 50 bits), so it cannot be guessed from another member's."""
+    now = now or timezone.now()
+    if (percent_off is None) == (amount_off is None):
+        raise ValidationFailed(_("Give either a percentage or an amount off."), field="coupon")
+    if percent_off is not None and not 1 <= int(percent_off) <= 100:
+        raise ValidationFailed(_("The percentage must be between 1 and 100."), field="coupon_percent_off")
+    if amount_off is not None and int(amount_off) < 1:
+        raise ValidationFailed(_("The amount off must be positive."), field="coupon_amount_off")
+    if not 1 <= int(valid_days) <= 366:
+        raise ValidationFailed(_("A coupon is valid for 1 to 366 days."), field="coupon_valid_days")
+    clean_prefix = "".join(ch for ch in prefix.upper() if ch.isalnum())[:8] or "FOR"
+    while True:
+        code = clean_prefix + "-" + "".join(secrets.choice(PERSONAL_CODE_ALPHABET) for _i in range(10))
+        if not Coupon.objects.filter(code__iexact=code).exists():
+            break
+    coupon = Coupon.objects.create(
+        code=code,
+        kind=CouponKind.PERCENT if percent_off is not None else CouponKind.FIXED,
+        percent_off=percent_off,
+        amount_off=amount_off,
+        currency=(currency or DEFAULT_CURRENCY).upper(),
+        scope=CouponScope.ALL,
+        starts_at=now,
+        ends_at=now + timedelta(days=int(valid_days)),
+        max_redemptions=1,
+        max_per_user=1,
+        owner=owner,
+        source=source[:40],
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    events.emit(
+        "coupon.minted", actor=actor, obj=coupon, owner=owner.pk, source=coupon.source,
+        percent_off=percent_off, amount_off=amount_off, currency=coupon.currency, ends_at=coupon.ends_at.isoformat(),
+    )  # fmt: skip
+    return coupon
 
 
 @transaction.atomic

@@ -1,0 +1,1 @@
+"""Churn risk: features (``features``), the model (``model``) and its reasons (``reasons``)."""
