@@ -155,6 +155,7 @@ LYCEUM_JOBS = [
     ("expire_memberships", 3600),
     ("send_notification_digest", 3600),  # sends at most one digest per member per day
     ("rollup_analytics", 300),
+    ("train_churn", 86400),  # retrains on yesterday's history and rescores today's active learners
 ]
 
 # --- Accounts -------------------------------------------------------------------------

@@ -1,13 +1,28 @@
-"""Demo analytics: fold every demo event into the rollups. Runs last (analytics is the last app
-with a demo), so the dashboards open on the whole demo history."""
+"""Demo analytics: fold every demo event into the rollups, then train the churn-risk model on
+them. Runs last (analytics is the last app with a demo), so the dashboards and the at-risk list
+open on the whole demo history."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from lyceum.core.errors import ValidationFailed
+
 
 def seed(ctx: Any) -> None:
+    from .churn.model import train
     from .rollup import rollup_run
 
     result = rollup_run(full=True)
     ctx.stdout.write(f"analytics: {result.events} events rolled up over {result.days} days")
+    try:
+        trained = train()
+    except ValidationFailed as exc:  # a tiny demo (--users 5) has too little history: say so, go on
+        ctx.stdout.write(f"analytics: churn model not trained ({exc.message})")
+        return
+    m = trained.metrics
+    scored = trained.model.scored if trained.model else 0
+    ctx.stdout.write(
+        f"analytics: churn model held-out ROC-AUC {m['auc']:.3f}, precision at top decile "
+        f"{m['precision_top_decile']:.3f} (base rate {m['base_rate']:.3f}); {scored} learners scored"
+    )
