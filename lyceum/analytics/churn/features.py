@@ -203,7 +203,8 @@ class History:
             .values_list("response__user_id", "response__submitted_at", "number")
         )
         for user_id, at, number in answers:
-            self.learners[user_id].nps.append((self._ordinal(at), int(number)))
+            if number is not None:
+                self.learners[user_id].nps.append((self._ordinal(at), int(number)))
 
     def _load_courses(self) -> None:
         from lyceum.courses.models import Course, Lesson

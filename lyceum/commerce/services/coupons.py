@@ -133,6 +133,7 @@ def coupon_mint_personal(
         code = clean_prefix + "-" + "".join(secrets.choice(PERSONAL_CODE_ALPHABET) for _i in range(10))
         if not Coupon.objects.filter(code__iexact=code).exists():
             break
+    ends_at = now + timedelta(days=int(valid_days))
     coupon = Coupon.objects.create(
         code=code,
         kind=CouponKind.PERCENT if percent_off is not None else CouponKind.FIXED,
@@ -141,7 +142,7 @@ def coupon_mint_personal(
         currency=(currency or DEFAULT_CURRENCY).upper(),
         scope=CouponScope.ALL,
         starts_at=now,
-        ends_at=now + timedelta(days=int(valid_days)),
+        ends_at=ends_at,
         max_redemptions=1,
         max_per_user=1,
         owner=owner,
@@ -150,7 +151,7 @@ def coupon_mint_personal(
     )
     events.emit(
         "coupon.minted", actor=actor, obj=coupon, owner=owner.pk, source=coupon.source,
-        percent_off=percent_off, amount_off=amount_off, currency=coupon.currency, ends_at=coupon.ends_at.isoformat(),
+        percent_off=percent_off, amount_off=amount_off, currency=coupon.currency, ends_at=ends_at.isoformat(),
     )  # fmt: skip
     return coupon
 
