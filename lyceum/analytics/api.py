@@ -237,7 +237,7 @@ def churn_get(request: HttpRequest, query: Query[ChurnQuery]) -> dict[str, Any]:
     limit = _parse_int(query.limit, "limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
     offset = _parse_int(query.offset, "offset", default=0, low=0)
     model = churn_model.latest_model()
-    page = {"model": None, "count": 0, "limit": limit, "offset": offset, "items": []}
+    page: dict[str, Any] = {"model": None, "count": 0, "limit": limit, "offset": offset, "items": []}
     if model is None:
         return page
     scores = ChurnScore.objects.filter(model=model)
@@ -306,7 +306,7 @@ class MyAnalyticsOut(Schema):
 def me_analytics_get(request: HttpRequest) -> dict[str, Any]:
     """Your days with activity in the last 90 days, totals, and (when the latest churn model
     scored you) the features it used and your score with its reasons. Only your own."""
-    data = export.my_analytics(user=request.user)
+    data = export.my_analytics(user=request.user)  # type: ignore[arg-type]
     return {
         "start": data.start,
         "end": data.end,

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Avg, Count, Sum
+from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
+from lyceum.accounts.models import User
 from lyceum.core import events
 from lyceum.feedback.selectors.surveys import csv_safe, respondent_pseudonym
 from lyceum.learning.models import LessonProgress, QuizAttempt
@@ -109,7 +109,7 @@ def score_reasons(score: ChurnScore) -> list[dict[str, str]]:
     ]
 
 
-def my_analytics(*, user: AbstractBaseUser | AnonymousUser, today: date | None = None) -> MyAnalytics:
+def my_analytics(*, user: User, today: date | None = None) -> MyAnalytics:
     """``user``'s own activity over the last 90 days and what the churn model says about them.
 
     Five queries: daily rows, lessons, quizzes, the latest model, the user's score."""
@@ -158,7 +158,7 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def my_daily_rows(*, user: AbstractBaseUser | AnonymousUser, today: date | None = None) -> Iterator[list[Any]]:
+def my_daily_rows(*, user: User, today: date | None = None) -> Iterator[list[Any]]:
     """The CSV rows of ``user``'s own days with activity in the window: day, activities, minutes."""
     start, end = window(today)
     rows = (
@@ -193,18 +193,21 @@ def _cell(value: Any) -> Any:
 
 
 def _chunks(model: ChurnModel) -> Iterator[list[tuple[Any, ...]]]:
-    """The model's scores in chunks of ``CHUNK``, by user id (keyset pages: no OFFSET scans)."""
-    last = 0
+    """The model's scores in chunks of ``CHUNK``, riskiest first. Keyset pages on (probability,
+    score id): no OFFSET scans, and the row order says nothing about who signed up first."""
+    scores = ChurnScore.objects.filter(model=model).order_by("-probability", "pk")
+    after = Q()
     while True:
         chunk = list(
-            ChurnScore.objects.filter(model=model, user_id__gt=last)
-            .order_by("user_id")
-            .values_list("user_id", "user__date_joined", "probability", "day", "features", "reasons")[:CHUNK]
+            scores.filter(after).values_list(
+                "pk", "user_id", "user__date_joined", "probability", "day", "features", "reasons"
+            )[:CHUNK]
         )
         if not chunk:
             return
-        yield chunk
-        last = chunk[-1][0]
+        yield [row[1:] for row in chunk]
+        last_pk, last_probability = chunk[-1][0], chunk[-1][3]
+        after = Q(probability__lt=last_probability) | Q(probability=last_probability, pk__gt=last_pk)
 
 
 def learners_rows(*, model: ChurnModel | None, today: date | None = None) -> Iterator[list[Any]]:
@@ -240,7 +243,7 @@ def learners_rows(*, model: ChurnModel | None, today: date | None = None) -> Ite
             yield [_cell(v) for v in row]
 
 
-def learners_export(*, actor: AbstractBaseUser) -> tuple[list[str], Iterator[list[Any]]]:
+def learners_export(*, actor: User) -> tuple[list[str], Iterator[list[Any]]]:
     """Header and lazy rows of the pseudonymised learner export; records ``analytics.exported``."""
     model = churn_model.latest_model()
     events.emit(

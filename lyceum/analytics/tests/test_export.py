@@ -148,17 +148,24 @@ def test_formulas_are_neutralised(client_for, operator, learner):
     assert export._cell("=1+1") == "'=1+1" and export._cell("@x") == "'@x" and export._cell(-3) == -3
 
 
-def test_only_the_latest_models_scores_and_every_chunk(client_for, operator, learner, outsider, monkeypatch):
+def test_only_the_latest_models_scores_riskiest_first_through_every_chunk(
+    client_for, operator, learner, outsider, monkeypatch
+):
+    from conftest import make_user
+
     old = _model(trained_at=timezone.now() - timedelta(days=7))
     _score(old, learner, 0.9)
     new = _model()
+    third = make_user("third@example.org")
     _score(new, outsider, 0.1)
     _score(new, learner, 0.2)
+    _score(new, third, 0.2)  # a tie: the keyset pages must neither skip nor repeat it
     monkeypatch.setattr(export, "CHUNK", 1)
 
     rows = _export(client_for(operator))
 
-    assert sorted(r[2] for r in rows[1:]) == ["0.1", "0.2"]
+    assert [r[2] for r in rows[1:]] == ["0.2", "0.2", "0.1"]
+    assert {r[0] for r in rows[1:]} == {respondent_pseudonym(u.pk) for u in (learner, outsider, third)}
 
 
 def test_without_a_model_only_the_header(client_for, operator):
