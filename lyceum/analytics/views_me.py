@@ -40,7 +40,7 @@ def _csv_response(header: list[str], rows: Iterable[list[Any]], filename: str) -
 
 def _feature_value(key: str, value: float | None) -> str:
     if value is None:
-        return _("not known")
+        return _("Not known")
     if key == "plan_ratio":
         return charts.format_percent(value, decimals=0)
     if key == "quiz_mean":

@@ -104,7 +104,9 @@ def test_the_page_shows_what_the_model_computed_and_the_score_with_reasons(clien
 
     computed = html[html.index('data-testid="computed"') :]
     assert "Days since last activity" in computed and "Active days in the last 2 weeks" in computed
-    assert "Average quiz score (last 8 weeks)" in computed and "not known" in computed  # missing feature
+    assert (
+        "Average quiz score (last 8 weeks)" in computed and '<td class="num">Not known</td>' in computed
+    )  # missing feature
     score = computed[computed.index('data-testid="score"') :]
     assert "<details" in html and "42%" in score
     assert "no activity for 12 days" in score
@@ -139,6 +141,7 @@ def test_lessons_and_quizzes_of_the_window_are_counted(client_for, learner):
 
     assert _stat(html, "lessons") == "1"
     assert _stat(html, "quiz") == "75%"
+    assert "The quiz average is over 2 attempts." in html
 
 
 def test_streak_counts_back_from_today_or_yesterday():
