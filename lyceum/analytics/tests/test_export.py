@@ -105,7 +105,12 @@ def test_one_row_per_scored_learner_with_pseudonym_week_risk_features_and_totals
     assert (theirs["reasons"], theirs["active_days_90"], theirs["study_minutes_90"]) == ("", "1", "1")
 
 
-def test_no_names_emails_or_ids(client_for, operator, learner, outsider, scored):
+def test_no_names_emails_or_ids(client_for, operator, learner, outsider):
+    model = _model()
+    # no whole positive numbers among the values, so no cell can equal an id by chance
+    _score(model, learner, 0.8125, features={"days_since_active": 0.5, "activity_trend": -3.0})
+    _score(model, outsider, 0.25, features={}, reasons=[])
+
     response = client_for(operator).get(URL)
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
