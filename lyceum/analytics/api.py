@@ -26,7 +26,6 @@ from ninja import Field, Query, Router, Schema
 from lyceum.core.errors import PermissionDenied, ValidationFailed
 
 from . import export, selectors
-from .churn import model as churn_model
 from .churn.features import FEATURE_KEYS
 from .models import ChurnScore
 from .report import Dashboard
@@ -236,7 +235,7 @@ def churn_get(request: HttpRequest, query: Query[ChurnQuery]) -> dict[str, Any]:
         raise ValidationFailed(_("Unknown reason: give a feature key."), field="reason")
     limit = _parse_int(query.limit, "limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
     offset = _parse_int(query.offset, "offset", default=0, low=0)
-    model = churn_model.latest_model()
+    model = export.latest_model()
     page: dict[str, Any] = {"model": None, "count": 0, "limit": limit, "offset": offset, "items": []}
     if model is None:
         return page

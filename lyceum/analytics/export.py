@@ -25,7 +25,6 @@ from lyceum.core import events
 from lyceum.feedback.selectors.surveys import csv_safe, respondent_pseudonym
 from lyceum.learning.models import LessonProgress, QuizAttempt
 
-from .churn import model as churn_model
 from .churn.features import FEATURE_KEYS
 from .churn.reasons import FEATURE_LABELS, reasons_text
 from .models import ChurnModel, ChurnScore, UserDay
@@ -33,6 +32,13 @@ from .rollup import day_bounds, platform_tz
 
 WINDOW_DAYS = 90
 CHUNK = 2000  # learners per query while exporting
+
+
+def latest_model() -> ChurnModel | None:
+    """``churn.model.latest_model``, imported when first needed (it loads scikit-learn, ~1 s)."""
+    from .churn.model import latest_model as latest
+
+    return latest()
 
 
 def platform_today() -> date:
@@ -126,7 +132,7 @@ def my_analytics(*, user: User, today: date | None = None) -> MyAnalytics:
     quizzes = QuizAttempt.objects.filter(user_id=user.pk, submitted_at__gte=since, submitted_at__lt=until).aggregate(
         n=Count("pk"), avg=Avg("percent")
     )
-    model = churn_model.latest_model()
+    model = latest_model()
     score = ChurnScore.objects.filter(model=model, user_id=user.pk).first() if model else None
     features = []
     mine = None
@@ -245,7 +251,7 @@ def learners_rows(*, model: ChurnModel | None, today: date | None = None) -> Ite
 
 def learners_export(*, actor: User) -> tuple[list[str], Iterator[list[Any]]]:
     """Header and lazy rows of the pseudonymised learner export; records ``analytics.exported``."""
-    model = churn_model.latest_model()
+    model = latest_model()
     events.emit(
         "analytics.exported", actor=actor, kind="learners", model=model.pk if model else None,
         rows=model.scored if model else 0,
