@@ -116,9 +116,13 @@ def at_risk_list(
 
 
 def campaign_list() -> QuerySet[RetentionCampaign]:
-    return RetentionCampaign.objects.select_related("created_by").annotate(
-        member_count=Count("members"),
-        treatment_count=Count("members", filter=Q(members__group=CampaignGroup.TREATMENT)),
+    return (
+        RetentionCampaign.objects.select_related("created_by")
+        .annotate(
+            member_count=Count("members"),
+            treatment_count=Count("members", filter=Q(members__group=CampaignGroup.TREATMENT)),
+        )
+        .order_by("-created_at", "-id")
     )
 
 
