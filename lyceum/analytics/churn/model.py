@@ -24,8 +24,6 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 
 from lyceum.core import events
 from lyceum.core.errors import ValidationFailed
@@ -59,6 +57,9 @@ class Fitted:
 
 def fit(x: np.ndarray, y: np.ndarray, *, c: float = 1.0) -> Fitted:
     """Standardise (imputing the mean for missing values), then fit a balanced logistic regression."""
+    # scikit-learn takes a second to import: only training pays it, not every web process
+    from sklearn.linear_model import LogisticRegression
+
     means = np.nanmean(np.where(np.isnan(x).all(axis=0), 0.0, x), axis=0) if len(x) else np.zeros(x.shape[1])
     means = np.where(np.isnan(means), 0.0, means)
     filled = np.where(np.isnan(x), means, x)
@@ -115,6 +116,8 @@ def _refuse(message: str) -> ValidationFailed:
 
 def evaluate(data: Dataset, *, shuffle_labels: bool = False, seed: int = 0) -> tuple[dict[str, Any], np.ndarray]:
     """Time-based split of ``data``: metrics on the held-out (newest) snapshot days, and the labels used."""
+    from sklearn.metrics import roc_auc_score
+
     y = data.y.copy()
     if shuffle_labels:  # a permutation test: with labels unrelated to behaviour the AUC must sit near 0.5
         y = np.random.default_rng(seed).permutation(y)
