@@ -86,10 +86,7 @@ class CampaignForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Markdown. Shown on the learner's message page with their coupon."),
     )
-    coupon_percent_off = forms.IntegerField(
-        label=_("Coupon: percent off"), required=False, min_value=1, max_value=100,
-        help_text=_("A personal single-use coupon for each contacted learner. Leave both empty for no coupon."),
-    )  # fmt: skip
+    coupon_percent_off = forms.IntegerField(label=_("Percent off"), required=False, min_value=1, max_value=100)
     coupon_amount_off = forms.DecimalField(
         label=_("or amount off"), required=False, min_value=Decimal("0.01"), max_digits=9, decimal_places=2
     )
