@@ -99,10 +99,9 @@ class CampaignForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4().hex)
-        kwargs["initial"].setdefault("coupon_currency", DEFAULT_CURRENCY)
-        super().__init__(*args, **kwargs)
+        initial = {"idempotency_key": uuid.uuid4().hex, "coupon_currency": DEFAULT_CURRENCY}
+        initial.update({k: v for k, v in (kwargs.pop("initial", None) or {}).items() if v not in (None, "")})
+        super().__init__(*args, initial=initial, **kwargs)
 
     def service_kwargs(self) -> dict[str, Any]:
         """``campaign_send`` arguments (the amount off in minor units of the chosen currency)."""

@@ -158,18 +158,41 @@ def _selection(model: ChurnModel, form: SelectionForm) -> tuple[list[int], dict[
     return ids, criteria
 
 
+def _preview(ids: list[int], holdout: Any) -> dict[str, Any]:
+    """How many learners the campaign reaches and the expected size of the hold-out group."""
+    try:
+        share = min(max(int(holdout), 0), campaigns.HOLDOUT_MAX)
+    except (TypeError, ValueError):
+        share = CampaignForm.base_fields["holdout_percent"].initial
+    reach = min(len(ids), campaigns.MAX_LEARNERS)
+    expected = round(reach * share / 100)
+    return {
+        "selected": len(ids),
+        "too_many": len(ids) > campaigns.MAX_LEARNERS,
+        "holdout": share,
+        "expected_holdout": expected,
+        "contacted": reach - expected,
+    }
+
+
 @require_http_methods(["GET", "POST"])
 @role_required("operator")
 def campaign_new(request: HttpRequest) -> HttpResponse:
+    """From the at-risk list's selection (ticked ids or "all matching" + the filter) to a sent campaign.
+
+    The selection travels in hidden fields; "preview" re-renders with the values entered (no
+    errors yet), "send" validates and calls ``campaign_send``."""
     model = latest_model()
     if model is None:  # nothing to select from: the page explains how to train the model
         return render(request, "analytics/retention/campaign_new.html", {"summary": None})
     selection = SelectionForm(request.POST if request.method == "POST" else request.GET)
     ids, criteria = _selection(model, selection)
-    submitted = request.method == "POST" and ("send" in request.POST or "preview" in request.POST)
-    form = CampaignForm(request.POST if submitted else None)
-    status = 200
-    if submitted and "send" in request.POST and form.is_valid() and not selection.errors:
+    sending = request.method == "POST" and "send" in request.POST
+    if sending:
+        form = CampaignForm(request.POST)
+    else:  # from the list, or "update the preview": the values entered so far, not yet judged
+        form = CampaignForm(initial=request.POST.dict() if "preview" in request.POST else None)
+    if sending and form.is_valid() and not selection.errors:
         try:
             campaign = campaigns.campaign_send(
                 actor=request.user, user_ids=ids, criteria=criteria, **form.service_kwargs()
@@ -179,29 +202,18 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The campaign was sent."))
             return redirect("analytics:campaign", pk=campaign.pk)
-    if form.errors or selection.errors:
-        status = 400
-    if form.is_bound:
-        form.is_valid()  # cleaned values for the preview, errors for the page
-    holdout = getattr(form, "cleaned_data", {}).get("holdout_percent")
-    if holdout is None:
-        holdout = form.fields["holdout_percent"].initial
-    reach = min(len(ids), campaigns.MAX_LEARNERS)
-    expected_holdout = round(reach * holdout / 100)
+    holdout = request.POST.get("holdout_percent") if request.method == "POST" else None
     context = {
         "summary": _model_summary(model),
         "form": form,
         "selection": selection,
-        "selected": len(ids),
-        "too_many": len(ids) > campaigns.MAX_LEARNERS,
-        "max_learners": campaigns.MAX_LEARNERS,
-        "expected_holdout": expected_holdout,
-        "contacted": reach - expected_holdout,
-        "holdout": holdout,
         "criteria": criteria,
         "ids": ids if criteria.get("selection") != "all_matching" else [],
         "reason_label": FEATURE_LABELS.get(criteria.get("reason", ""), ""),
+        "max_learners": campaigns.MAX_LEARNERS,
+        **_preview(ids, holdout),
     }
+    status = 400 if form.errors or selection.errors else 200
     return render(request, "analytics/retention/campaign_new.html", context, status=status)
 
 

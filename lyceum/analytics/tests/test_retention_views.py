@@ -200,6 +200,18 @@ def test_posting_a_selection_shows_the_form_with_a_preview(client_for, scored, o
     assert not RetentionCampaign.objects.exists()
 
 
+def test_updating_the_preview_keeps_the_values_and_judges_nothing_yet(client_for, scored, operator):
+    _model, users = scored
+    data = {"user": [u.pk for u in users], "preview": "1", "name": "", "message_title": "Kept title",
+            "holdout_percent": "50", "idempotency_key": "k-77"}  # fmt: skip
+    response = client_for(operator).post(NEW, data)
+    html = response.content.decode()
+    assert response.status_code == 200 and "field-errors" not in html
+    assert "Expected hold-out (50%)" in html and "≈ 3" in html
+    assert 'value="Kept title"' in html and 'value="k-77"' in html
+    assert not RetentionCampaign.objects.exists()
+
+
 def test_selecting_all_matching_uses_the_filter(client_for, scored, operator):
     response = client_for(operator).post(NEW, {"all_matching": "1", "reason": "community_28"})
     html = response.content.decode()
@@ -282,7 +294,7 @@ def test_campaign_list_and_detail(client_for, scored, operator):
     html = response.content.decode()
     assert response.status_code == 200
     assert EVIL not in html and "<strong>Hello</strong>" in html
-    assert "Too few learners to tell" in html and "as of the last rollup" in html
+    assert "Too few learners to tell" in html and "activity as of the last rollup" in html
     assert 'data-testid="group-treatment"' in html and 'data-testid="group-holdout"' in html
     assert html.count("<tr>") >= 1 + len(users)
     assert client_for(operator).get(f"{CAMPAIGNS}999999/").status_code == 404
@@ -363,3 +375,45 @@ def test_staff_role_holders_are_not_in_the_list_even_as_learners(client_for, ope
     both = make_user("both@example.org", Role.LEARNER, Role.MODERATOR)
     score(model, both, 0.95)
     assert _ids(client_for(operator).get(AT_RISK).content.decode()) == []
+
+
+def test_detail_reads_a_clear_difference_and_a_campaign_without_hold_out(client_for, operator):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lyceum.accounts.models import User
+    from lyceum.analytics.models import UserDay
+    from lyceum.analytics.rollup import platform_tz
+
+    # given 40 contacted and 40 held-out learners, 30 vs 10 of whom came back
+    people = User.objects.bulk_create([User(email=f"bulk-{i}@example.org") for i in range(80)])
+    now = timezone.now()
+    campaign = RetentionCampaign.objects.create(
+        name="Measured", created_at=now, sent_at=now, holdout_percent=50, salt="s", message_title="Hi"
+    )
+    CampaignMember.objects.bulk_create(
+        CampaignMember(campaign=campaign, user=u, group="treatment" if i < 40 else "holdout", probability=0.6)
+        for i, u in enumerate(people)
+    )
+    day = now.astimezone(platform_tz()).date() + timedelta(days=1)
+    back = people[:30] + people[40:50]
+    UserDay.objects.bulk_create(UserDay(day=day, user_id=u.pk, activities=1) for u in back)
+
+    html = client_for(operator).get(f"{CAMPAIGNS}{campaign.pk}/").content.decode()
+
+    # 75 % vs 25 %: +50 points, interval about +31 … +69
+    differences = html[html.index('data-testid="differences"') :]
+    assert "+50.0 pts" in differences and "Contacted learners did better" in differences
+    assert "75.0%" in html and "25.0%" in html
+
+    alone = _campaign(operator, make_learners_scored(3), holdout_percent=0)
+    assert "No hold-out group" in client_for(operator).get(f"{CAMPAIGNS}{alone.pk}/").content.decode()
+
+
+def make_learners_scored(n: int) -> list[Any]:
+    model = make_model()
+    users = make_learners(n)
+    for user in users:
+        score(model, user, 0.7)
+    return users
