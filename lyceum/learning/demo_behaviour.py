@@ -257,8 +257,10 @@ class _Session:
         return (self.end - self.at).total_seconds() / 60
 
 
-def _work(rng: random.Random, s: _Session, course: int, lesson: LessonSpec, minutes: float, start: float) -> None:
-    """Spend ``minutes`` on ``lesson`` from ``start`` minutes into it, emitting study events.
+def _work(
+    rng: random.Random, s: _Session, course: int, lesson: LessonSpec, minutes: float, start: float, total: float
+) -> None:
+    """Spend ``minutes`` on ``lesson``, ``start`` of its ``total`` minutes done, emitting study events.
 
     Opening the lesson records a view. The rollup counts gaps between study events up to
     30 minutes, so a text lesson read for longer records another view (the learner comes
@@ -266,7 +268,7 @@ def _work(rng: random.Random, s: _Session, course: int, lesson: LessonSpec, minu
     minutes like the player. The next lesson's view closes the gap; :func:`_close` closes
     the session's last one.
     """
-    total = max(lesson.minutes, 0.1)
+    total = max(total, 0.1)
     s.add(VIEW, course, lesson.key)
     if lesson.is_media:
         spent = 0.0
@@ -275,7 +277,7 @@ def _work(rng: random.Random, s: _Session, course: int, lesson: LessonSpec, minu
             s.wait(step)
             spent += step
             s.add(PROGRESS, course, lesson.key, percent=min(100, int(100 * (start + spent) / total)))
-            return
+        return
     pieces = math.ceil(minutes / 27)
     for _ in range(pieces - 1):
         s.wait(minutes / pieces)
@@ -330,7 +332,8 @@ def _study(
                 s.wait(min(lesson.minutes * traits.effort, s.left))
                 _quiz(rng, s, course, lesson, p_right)
             else:
-                _work(rng, s, course, lesson, min(rng.uniform(8, 25), s.left), 0)
+                review = min(rng.uniform(8, 25), s.left)
+                _work(rng, s, course, lesson, review, 0, review)
             s.wait(rng.uniform(0.5, 3))
             continue
         lesson = target.spec.lessons[target.index]
@@ -341,6 +344,7 @@ def _study(
             s.wait(spend)
             if spend < need:
                 target.done += spend
+                s.open_lesson = (target.spec.key, lesson)
                 return
             target.done = 0
             if _quiz(rng, s, target.spec.key, lesson, p_right):
@@ -353,8 +357,7 @@ def _study(
                     target.index += 1  # out of attempts: move on without passing
                 return  # a failed quiz ends the session; the learner retries another day
         else:
-            start = target.done / traits.effort
-            _work(rng, s, target.spec.key, lesson, spend, start)
+            _work(rng, s, target.spec.key, lesson, spend, target.done, lesson.minutes * traits.effort)
             if spend < need:
                 target.done += spend
                 return
@@ -431,7 +434,7 @@ def plan_learner(
     # day's sign-in is kept at ``now`` at the latest so every learner has one.
     plan.steps = [st for st in steps if st.at <= now]
     if not plan.steps and steps:
-        plan.steps = [Step(at=min(max(joined, now), now), kind=SIGN_IN)]
+        plan.steps = [Step(at=now, kind=SIGN_IN)]
     return plan
 
 
