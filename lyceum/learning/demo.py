@@ -11,6 +11,7 @@ backdated ``at`` times so analytics see a plausible past.
 from __future__ import annotations
 
 import random
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -23,6 +24,7 @@ from lyceum.courses.models import Course, CourseStatus
 from . import demo_behaviour
 
 SPARE_COURSES = 2  # at most this many more courses when a learner runs out of lessons
+PERSONA = "learner@example.com"  # the demo sign-in: a regular learner, never a churner
 
 
 def seed(ctx: Any) -> None:
@@ -48,6 +50,7 @@ def seed(ctx: Any) -> None:
     tz = timezone.get_default_timezone()  # the platform day, as the analytics rollup counts it
     learners = list(User.objects.filter(email__startswith="learner", email__endswith="@example.com").order_by("email"))
     simulated = steps = 0
+    active_days: dict[int, list[date]] = ctx.data.setdefault("learning_active_days", {})
     for user in ctx.progress(learners, desc="learning", total=len(learners)):
         # Draw the whole plan first so reruns consume the random stream identically: the
         # shared stream gives the course picks and one seed; the simulation has its own.
@@ -55,6 +58,8 @@ def seed(ctx: Any) -> None:
         pool = liked or courses
         n_courses = rng.choices([0, 1, 2, 3], weights=[0.15, 0.4, 0.3, 0.15])[0]
         picks = rng.sample(pool, min(n_courses, len(pool)))
+        if user.email == PERSONA and not picks:
+            picks = pool[:1]  # the demo sign-in always has a course in progress
         spare_pool = [c for c in pool if c not in picks] or [c for c in courses if c not in picks]
         spares = rng.sample(spare_pool, min(SPARE_COURSES, len(spare_pool)))
         plan = demo_behaviour.plan_learner(
@@ -65,7 +70,11 @@ def seed(ctx: Any) -> None:
             courses=[specs[c.pk] for c in picks],
             spares=[specs[c.pk] for c in spares] if picks else [],
             weekly_hours=hours.get(user.pk),
+            regular=user.email == PERSONA,
         )
+        # Later demos (community posts, events...) may read when each learner was active, so a
+        # churned learner does not post after leaving. Platform-time dates, reruns included.
+        active_days[user.pk] = plan.active_days
         # Every plan signs in on the sign-up day, so a demo sign-in marks a simulated learner.
         if Event.objects.filter(actor=user, name="user.signed_in").exists():
             continue

@@ -131,6 +131,7 @@ class Traits:
 @dataclass
 class Plan:
     traits: Traits
+    tz: tzinfo  # days are calendar days here
     first_day: date  # the sign-up day (day index 0)
     days: int  # day indexes 0..days-1 were simulated (the last one is today)
     motivation: list[float]  # per simulated day
@@ -144,7 +145,7 @@ class Plan:
 
     @property
     def active_days(self) -> list[date]:
-        return sorted({s.at.date() for s in self.steps if s.kind in ACTIVITY_KINDS})
+        return sorted({s.at.astimezone(self.tz).date() for s in self.steps if s.kind in ACTIVITY_KINDS})
 
 
 def _logit(p: float) -> float:
@@ -156,14 +157,20 @@ def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
 
-def draw_traits(rng: random.Random, *, weekly_hours: int | None, has_courses: bool) -> Traits:
-    """Draw a learner's fixed traits. Low initial motivation makes churn likelier."""
+def draw_traits(rng: random.Random, *, weekly_hours: int | None, has_courses: bool, regular: bool = False) -> Traits:
+    """Draw a learner's fixed traits. Low initial motivation makes churn likelier.
+
+    ``regular`` learners are motivated and never churn (the demo's own sign-in persona, so
+    its pages show a learner in the middle of their courses); they draw the same values.
+    """
     m0 = rng.betavariate(2.4, 2.0)
-    if not has_courses:
+    if regular:
+        m0 = 0.6 + 0.3 * m0
+    elif not has_courses:
         m0 *= 0.7  # found nothing to study: browsing only
     hours = 4 if weekly_hours is None else weekly_hours
     hours_factor = min(max(hours / 5, 0.4), 2.0) ** 0.5
-    churner = rng.random() < min(max(0.95 - 0.85 * m0, 0.1), 0.9)
+    churner = rng.random() < min(max(0.95 - 0.85 * m0, 0.1), 0.9) and not regular
     life = LIFE_MIN + int(rng.gammavariate(LIFE_SHAPE, LIFE_SCALE))
     decline = rng.randint(*DECLINE_DAYS)
     depth = rng.uniform(*DECLINE_DEPTH)
@@ -326,7 +333,9 @@ def _study(
             reviewable = [(c.spec.key, lesson) for c in enrolled for lesson in c.finished]
             if not reviewable:
                 return
-            course, lesson = rng.choice(reviewable)
+            quizzes = [(course, lesson) for course, lesson in reviewable if lesson.is_quiz]
+            # Quizzes are few (one per course at most), so practice favours them.
+            course, lesson = rng.choice(quizzes if quizzes and rng.random() < 0.3 else reviewable)
             if lesson.is_quiz:  # practice: retake a passed quiz
                 s.add(VIEW, course, lesson.key)
                 s.wait(min(lesson.minutes * traits.effort, s.left))
@@ -382,20 +391,21 @@ def plan_learner(
     courses: list[CourseSpec],
     spares: list[CourseSpec] | None = None,
     weekly_hours: int | None = None,
+    regular: bool = False,
 ) -> Plan:
     """The whole behaviour of one learner from ``joined`` to ``now``, without the database.
 
     ``courses`` are enrolled in order: the first on the sign-up day, the others on the
     first active day at least 0-20 days later. ``spares`` are enrolled one at a time when a
-    learner runs out of lessons. Every step is at or after ``joined`` and at or before
+    learner runs out of lessons; ``regular`` learners never churn. Every step is at or after ``joined`` and at or before
     ``now``; a churner has nothing after the plan's ``churn_day``.
     """
-    traits = draw_traits(rng, weekly_hours=weekly_hours, has_courses=bool(courses))
+    traits = draw_traits(rng, weekly_hours=weekly_hours, has_courses=bool(courses), regular=regular)
     enroll_after = [0 if i == 0 else rng.randint(0, 20) for i in range(len(courses))]
     first_day = joined.astimezone(tz).date()
     days = (now.astimezone(tz).date() - first_day).days + 1
     path = motivation_path(rng, traits, days)
-    plan = Plan(traits=traits, first_day=first_day, days=days, motivation=path)
+    plan = Plan(traits=traits, tz=tz, first_day=first_day, days=days, motivation=path)
     last = days - 1 if traits.life is None else min(days - 1, traits.life)
     pending = list(zip(enroll_after, courses, strict=True))
     enrolled: list[_CourseState] = []
@@ -525,20 +535,18 @@ def write_plan(*, user: Any, plan: Plan, courses: dict[int, Course]) -> int:
     for step in plan.steps:
         if step.kind == SIGN_IN:
             emit("user.signed_in", actor=user, obj=user, at=step.at, method="demo")
-        elif step.kind == ENROLL:
-            services.enrollment_create(user=user, course=courses[step.course], at=step.at)  # type: ignore[index]
-        elif step.kind == VIEW:
-            services.lesson_view_record(user=user, lesson=lessons[step.lesson], at=step.at)  # type: ignore[index]
+            continue
+        if step.kind == ENROLL:
+            services.enrollment_create(user=user, course=courses[step.course or 0], at=step.at)
+            continue
+        lesson = lessons[step.lesson or 0]
+        if step.kind == VIEW:
+            services.lesson_view_record(user=user, lesson=lesson, at=step.at)
         elif step.kind == PROGRESS:
-            emit(
-                "video.progressed", actor=user, obj=lessons[step.lesson], at=step.at,  # type: ignore[index]
-                course=step.course, percent=step.percent,
-            )  # fmt: skip
+            emit("video.progressed", actor=user, obj=lesson, at=step.at, course=step.course, percent=step.percent)
         elif step.kind == COMPLETE:
-            services.lesson_complete(user=user, lesson_id=step.lesson, at=step.at)  # type: ignore[arg-type]
+            services.lesson_complete(user=user, lesson_id=lesson.pk, at=step.at)
         elif step.kind == QUIZ:
-            quiz = lessons[step.lesson].quiz  # type: ignore[index]
-            services.quiz_attempt_submit(
-                user=user, quiz_id=quiz.pk, answers=quiz_answers(quiz, step.correct), at=step.at
-            )
+            answers = quiz_answers(lesson.quiz, step.correct)
+            services.quiz_attempt_submit(user=user, quiz_id=lesson.quiz.pk, answers=answers, at=step.at)
     return len(plan.steps)

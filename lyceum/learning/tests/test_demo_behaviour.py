@@ -100,6 +100,7 @@ def test_steps_are_in_time_order_between_sign_up_and_now(plans):
         assert times == sorted(times)
         assert times[-1] <= NOW
         assert plan.steps[0].kind == SIGN_IN  # the sign-up day is always active
+        assert plan.active_days == sorted(_local_active_days(plan))
 
 
 def test_nothing_after_now_even_for_a_learner_who_just_signed_up():
@@ -210,6 +211,11 @@ def test_the_writer_records_the_plan_through_the_services():
     assert percents
 
 
+class _QuietContext(DemoContext):
+    def progress(self, iterable, desc, total=None):
+        return iterable
+
+
 @pytest.mark.django_db
 def test_the_learning_demo_is_idempotent():
     _demo_course()
@@ -217,10 +223,9 @@ def test_the_learning_demo_is_idempotent():
         make_user(f"learner{i:04d}@example.com", joined_at=timezone.now() - timedelta(days=40 * i))
 
     def run() -> None:
-        ctx = DemoContext(
+        ctx = _QuietContext(
             users=2, rng=random.Random(2026), now=timezone.now(), stdout=OutputWrapper(io.StringIO()), style=None
         )
-        ctx.progress = lambda iterable, desc, total=None: iterable  # type: ignore[method-assign]
         demo.seed(ctx)
 
     run()
