@@ -285,8 +285,11 @@ def test_ids_of_staff_or_unscored_accounts_are_refused(client_for, scored, opera
 # --- campaign pages ---------------------------------------------------------------------------------
 
 
-def test_campaign_list_and_detail(client_for, scored, operator):
+def test_campaign_list_and_detail(client_for, scored, operator, monkeypatch):
+    from lyceum.analytics import campaigns
+
     _model, users = scored
+    monkeypatch.setattr(campaigns, "assign_group", lambda salt, uid, p: ("treatment", "holdout")[uid % 2])
     campaign = _campaign(operator, users, name=EVIL, message_body=f"**Hello** {EVIL}", holdout_percent=50)
     listing = client_for(operator).get(CAMPAIGNS).content.decode()
     assert f"{CAMPAIGNS}{campaign.pk}/" in listing and EVIL not in listing
