@@ -32,7 +32,7 @@ def seed(ctx: Any) -> None:
     courses = list(
         Course.objects.filter(status=CourseStatus.PUBLISHED, is_free=True)
         .select_related("category")
-        .prefetch_related("lessons__quiz__questions__choices")
+        .prefetch_related("modules", "lessons__quiz__questions__choices")
         .order_by("pk")
     )
     if not courses:

@@ -494,13 +494,23 @@ def quiz_answers(quiz: Any, correct: tuple[bool, ...]) -> dict[str, Any]:
 def course_spec(course: Course) -> CourseSpec:
     """The lessons a learner can work through now (up to the first drip lesson).
 
-    Expects ``lessons__quiz__questions__choices`` to be prefetched.
+    Expects ``modules`` and ``lessons__quiz__questions__choices`` to be prefetched.
     """
-    lessons = sorted(course.lessons.all(), key=lambda lesson: (lesson.module_id, lesson.position, lesson.pk))
+    modules = {module.pk: module for module in course.modules.all()}
+
+    def order(lesson: Lesson) -> tuple[int, int, int, int]:
+        module = modules.get(lesson.module_id)
+        return (module.position if module else 0, lesson.module_id, lesson.position, lesson.pk)
+
     specs = []
-    for lesson in lessons:
-        if lesson.release_at or lesson.release_after_days:
-            break  # drip lessons open later; the demo learner stops here
+    for lesson in sorted(course.lessons.all(), key=order):
+        module = modules.get(lesson.module_id)
+        if (
+            lesson.release_at
+            or lesson.release_after_days
+            or (module and (module.release_at or module.release_after_days))
+        ):
+            break  # drip lessons (or modules) open later; the demo learner stops here
         if lesson.kind == LessonKind.QUIZ:
             quiz = getattr(lesson, "quiz", None)
             if quiz is None:

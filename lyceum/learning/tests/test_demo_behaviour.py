@@ -15,7 +15,7 @@ from django.utils import timezone
 from conftest import make_user
 from lyceum.core.management.commands.seed_demo import DemoContext
 from lyceum.core.models import Event
-from lyceum.courses.models import Course, LessonKind
+from lyceum.courses.models import Course, Lesson, LessonKind, Module
 from lyceum.learning import demo
 from lyceum.learning.demo_behaviour import (
     ACTIVITY_KINDS,
@@ -165,7 +165,20 @@ def _demo_course() -> Course:
     course = make_course(lessons=3)
     add_lesson(course, title="Watch", kind=LessonKind.VIDEO, duration_seconds=300)
     add_quiz(course)
-    return Course.objects.prefetch_related("lessons__quiz__questions__choices").get(pk=course.pk)
+    return Course.objects.prefetch_related("modules", "lessons__quiz__questions__choices").get(pk=course.pk)
+
+
+@pytest.mark.django_db
+def test_the_course_spec_stops_at_drip_lessons_and_modules():
+    course = make_course(lessons=2)
+    later = Module.objects.create(course=course, title="Later", position=1, release_after_days=7)
+    add_lesson(course, module=later, title="Week two")
+    course = Course.objects.prefetch_related("modules", "lessons__quiz__questions__choices").get(pk=course.pk)
+    assert len(course_spec(course).lessons) == 2
+
+    Lesson.objects.filter(course=course, position=1).update(release_at=timezone.now())
+    course = Course.objects.prefetch_related("modules", "lessons__quiz__questions__choices").get(pk=course.pk)
+    assert len(course_spec(course).lessons) == 1
 
 
 @pytest.mark.django_db
