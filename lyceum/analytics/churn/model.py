@@ -56,7 +56,7 @@ class Fitted:
 
 
 def fit(x: np.ndarray, y: np.ndarray, *, c: float = 1.0) -> Fitted:
-    """Standardise (imputing the mean for missing values), then fit a balanced logistic regression."""
+    """Standardise (imputing the mean for missing values), then fit a logistic regression."""
     # scikit-learn takes a second to import: only training pays it, not every web process
     from sklearn.linear_model import LogisticRegression
 
@@ -66,7 +66,8 @@ def fit(x: np.ndarray, y: np.ndarray, *, c: float = 1.0) -> Fitted:
     scales = filled.std(axis=0)
     scales = np.where(scales < 1e-9, 1.0, scales)  # a constant column: z = 0 everywhere
     z = (filled - means) / scales
-    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    # no class re-weighting: the scores are shown as probabilities, so they must stay calibrated
+    clf = LogisticRegression(C=c, max_iter=2000)
     clf.fit(z, y)
     return Fitted(
         means=[float(v) for v in means],
