@@ -33,7 +33,7 @@ from ..rollup import platform_tz
 
 LOOKBACK_DAYS = 28  # "active learner": active in the 28 days before the snapshot (METRICS.md)
 HORIZON_DAYS = 30  # churned: no activity in the 30 days from the snapshot on
-HISTORY_DAYS = 120  # how far back a feature may look
+HISTORY_DAYS = 120  # history loaded before the first active day (sign-up, first lessons, purchases)
 
 
 @dataclass(frozen=True)
@@ -274,7 +274,7 @@ class History:
                 lessons_total=len(order),
             )
         else:
-            days_since_progress = min(tenure, HISTORY_DAYS)
+            days_since_progress = tenure
 
         quizzes = [percent for day, percent in learner.quizzes if day < d and day >= d - 56]
         quiz_mean = sum(quizzes) / len(quizzes) if quizzes else NAN
@@ -297,7 +297,7 @@ class History:
             "study_minutes_14": minutes_recent,
             "study_trend": minutes_recent - minutes_earlier,
             "lessons_14": float(lessons_14),
-            "days_since_progress": float(min(days_since_progress, HISTORY_DAYS)),
+            "days_since_progress": float(days_since_progress),
             "quiz_mean": quiz_mean,
             "quiz_trend": quiz_trend,
             "community_28": float(_count_between(learner.community, d - 28, d - 1)),

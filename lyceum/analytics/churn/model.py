@@ -213,7 +213,9 @@ def score_learners(model: ChurnModel, *, history: F.History | None = None, day: 
     """Score every learner active in the 28 days before ``day`` with ``model``; replaces older scores."""
     tz = platform_tz()
     day = day or timezone.now().astimezone(tz).date()
-    history = history or F.History(start=day - timedelta(days=F.HISTORY_DAYS), end=day - timedelta(days=1), tz=tz)
+    if history is None:  # the same span training reads, so "purchases so far" and "last lesson" mean the same
+        first = F.first_activity_day() or day
+        history = F.History(start=first - timedelta(days=F.HISTORY_DAYS), end=day - timedelta(days=1), tz=tz)
     snap = history.snapshot(day)
     fitted = fitted_of(model)
     x = np.asarray(F.matrix(snap.rows), dtype=float).reshape(len(snap.rows), len(F.FEATURE_KEYS))
