@@ -99,6 +99,7 @@ class CoefficientRow:
     coefficient: float
     odds: str
     raises: bool
+    neutral: bool  # no weight at all (e.g. a feature nobody has a value for yet)
     x: float  # the bar in a 0..200 wide SVG whose zero line is at 100
     width: float
 
@@ -116,7 +117,8 @@ def _coefficients(model: ChurnModel) -> list[CoefficientRow]:
         rows.append(
             CoefficientRow(
                 key=key, label=str(FEATURE_LABELS.get(key, key)), coefficient=round(coef, 3),
-                odds=f"×{math.exp(coef):.2f}", raises=coef > 0, x=100 if coef > 0 else 100 - width, width=width,
+                odds=f"×{math.exp(coef):.2f}", raises=coef > 0, neutral=abs(coef) < 0.0005,
+                x=100 if coef > 0 else 100 - width, width=width,
             )
         )  # fmt: skip
     return rows
