@@ -26,10 +26,11 @@ to day, and everything observable follows from it:
 
 The study time the analytics rollup estimates is the sum of gaps (up to 30 minutes)
 between a learner's ``lesson.viewed`` / ``video.progressed`` / ``quiz.submitted`` events of
-a day, so a session emits a study event every few minutes: reading a text lesson records a
-lesson view when it is opened, again every 8-16 minutes (the learner comes back to the
-page) and when it is finished; watching a video or audio lesson emits ``video.progressed``
-every few minutes, like the player does at each 10 % step.
+a day, so a session never leaves a longer gap: reading a text lesson records a lesson view
+when it is opened and again at least every 27 minutes (the learner comes back to the page),
+the next lesson's view closes the gap, and the session's last lesson gets a closing view;
+watching a video or audio lesson emits ``video.progressed`` every few minutes, like the
+player does at each 10 % step.
 
 :func:`plan_learner` is pure (no database): from an ``random.Random`` and a few facts about
 the learner it returns the whole :class:`Plan` (steps with their times, the daily
@@ -37,6 +38,17 @@ motivation, the churn day), so it is unit-testable. :func:`write_plan` replays a
 through the real learning services with backdated ``at=``. Sign-ins and video progress
 are written with ``core.events.emit`` (0.15 ms each, cheap enough, and exactly what the
 real sign-in and player would store) instead of bulk-created ``Event`` rows.
+
+Speed: the services dominate (``lesson_view_record`` ~2 ms, ``lesson_complete`` ~12 ms as it
+builds the course page to check access, ``quiz_attempt_submit`` ~17 ms), and one
+transaction per learner keeps SQLite from syncing after every row. That is why a session
+records only the views that study time needs, and why lessons take realistic minutes of
+work (reading, notes, exercises: 2-3.5 times their nominal length), so 200 learners are
+about 17,000 steps and 40 s on a 2-core machine.
+
+With the default 200 learners, about 35-40 % of the learners who joined 90+ days ago have
+churned, around 15 are in their decline today, and the churn model reaches a held-out
+ROC-AUC around 0.85.
 
 Days are calendar days in the platform time zone (``settings.TIME_ZONE``), like the rollup's,
 and no session crosses midnight, so a session's study time lands on one rollup day.
@@ -55,7 +67,7 @@ from lyceum.courses.models import Course, Lesson, LessonKind, QuestionKind
 
 from . import services
 
-# Step kinds, in the order a writer understands them.
+# What a plan step does, and what :func:`write_plan` turns it into.
 SIGN_IN = "sign_in"  # user.signed_in
 ENROLL = "enroll"  # services.enrollment_create
 VIEW = "view"  # services.lesson_view_record -> lesson.viewed
@@ -397,8 +409,9 @@ def plan_learner(
 
     ``courses`` are enrolled in order: the first on the sign-up day, the others on the
     first active day at least 0-20 days later. ``spares`` are enrolled one at a time when a
-    learner runs out of lessons; ``regular`` learners never churn. Every step is at or after ``joined`` and at or before
-    ``now``; a churner has nothing after the plan's ``churn_day``.
+    learner runs out of lessons; ``regular`` learners never churn. Every step is at or
+    after ``joined`` and at or before ``now``; a churner has nothing after the plan's
+    ``churn_day``.
     """
     traits = draw_traits(rng, weekly_hours=weekly_hours, has_courses=bool(courses), regular=regular)
     enroll_after = [0 if i == 0 else rng.randint(0, 20) for i in range(len(courses))]
