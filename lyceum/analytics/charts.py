@@ -146,10 +146,14 @@ def _text(cls: str, x: float, y: float, content: str, anchor: str = "start") -> 
     return f'<text class="{cls}" x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}">{escape(content)}</text>'
 
 
+# (gettext calls stay out of f-strings: xgettext does not see them there)
+
+
 def _empty(title: str) -> SafeString:
+    empty = _("No data yet.")
     return mark_safe(  # noqa: S308 - our markup; the title is escaped
         f'<figure class="chart chart-empty"><figcaption class="chart-title">{escape(title)}</figcaption>'
-        f'<p class="empty">{escape(_("No data yet."))}</p></figure>'
+        f'<p class="empty">{escape(empty)}</p></figure>'
     )
 
 
@@ -162,8 +166,9 @@ def _data_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str
         + "</tr>"
         for r in rows
     )
+    show = _("Show the numbers")
     return (
-        f'<details class="chart-data"><summary>{escape(_("Show the numbers"))}</summary>'
+        f'<details class="chart-data"><summary>{escape(show)}</summary>'
         f'<div class="table-wrap"><table class="table"><caption class="visually-hidden">{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></details>"
     )
@@ -451,13 +456,14 @@ def cohort_table(rows: Sequence[CohortRow], *, title: str) -> SafeString:
             f'<tr><th scope="row"><span class="nowrap">{escape(week_of)}</span></th>'
             f'<td class="num">{escape(format_number(row.size))}</td>{"".join(cells)}</tr>'
         )
+    signup_label, learners_label, weeks_label = _("Sign-up week"), _("Learners"), _("Weeks after sign-up")
     return mark_safe(  # noqa: S308 - generated here, every value escaped
         f'<figure class="chart cohort" data-chart="cohort"><figcaption class="chart-title">{escape(title)}</figcaption>'
         f'<div class="table-wrap"><table class="table cohort-table">'
         f'<caption class="visually-hidden">{escape(title)}</caption>'
-        f'<thead><tr><th scope="col" rowspan="2">{escape(_("Sign-up week"))}</th>'
-        f'<th scope="col" rowspan="2" class="num">{escape(_("Learners"))}</th>'
-        f'<th scope="colgroup" colspan="{weeks}" class="cohort-weeks">{escape(_("Weeks after sign-up"))}</th></tr>'
+        f'<thead><tr><th scope="col" rowspan="2">{escape(signup_label)}</th>'
+        f'<th scope="col" rowspan="2" class="num">{escape(learners_label)}</th>'
+        f'<th scope="colgroup" colspan="{weeks}" class="cohort-weeks">{escape(weeks_label)}</th></tr>'
         f"<tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div></figure>"
     )
