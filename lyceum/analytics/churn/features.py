@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from django.db.models import Min
 
-from lyceum.accounts.models import LearnerProfile, User
+from lyceum.accounts.models import LearnerProfile, Role, User
 from lyceum.core.models import Event
 
 from ..models import UserDay
@@ -67,6 +67,7 @@ FEATURE_KEYS: tuple[str, ...] = tuple(f.key for f in FEATURES)
 COMMUNITY_EVENTS = ("thread.created", "reply.created", "group.posted", "checkin.created")
 HISTORY_EVENTS = ("lesson.completed", "quiz.submitted", "order.paid", "event.attended", *COMMUNITY_EVENTS)
 NAN = float("nan")
+STAFF_ROLES: tuple[str, ...] = (Role.INSTRUCTOR, Role.MODERATOR, Role.OPERATOR)
 
 
 def transform(key: str, value: float) -> float:
@@ -145,7 +146,10 @@ class History:
             per_user[user_id].append((day.toordinal(), seconds))
         if not per_user:
             return
-        users = User.objects.filter(pk__in=list(per_user), is_active=True, is_staff=False)
+        # learners only: staff roles (instructors, moderators, operators) are neither scored nor learnt from
+        users = User.objects.filter(pk__in=list(per_user), is_active=True, is_staff=False).exclude(
+            groups__name__in=STAFF_ROLES
+        )
         for user_id, joined in users.values_list("pk", "date_joined"):
             days = per_user[user_id]
             self.learners[user_id] = _Learner(

@@ -213,3 +213,13 @@ def test_train_churn_command_prints_the_metrics(capsys):
     assert "ROC-AUC" in out and "precision at top decile" in out and "scored" in out
     call_command("train_churn", "--as-of", END.isoformat(), "--shuffle-labels")
     assert "[shuffled labels]" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_staff_roles_are_neither_scored_nor_learnt_from():
+    build_history(learners=60, end=END)
+    moderator = make_user("mod@example.org", "moderator")
+    UserDay.objects.create(day=END - timedelta(days=3), user_id=moderator.pk, activities=3)
+    history = F.History(start=END - timedelta(days=200), end=END)
+    assert moderator.pk not in history.learners
+    assert moderator.pk not in history.snapshot(END + timedelta(days=1)).user_ids

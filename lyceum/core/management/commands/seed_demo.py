@@ -14,6 +14,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
+from django.test.utils import override_settings
 from django.utils import timezone
 
 
@@ -50,16 +51,19 @@ class Command(BaseCommand):
             stdout=self.stdout,
             style=self.style,
         )
-        for app_config in apps.get_app_configs():
-            if not app_config.name.startswith("lyceum."):
-                continue
-            try:
-                module = importlib.import_module(f"{app_config.name}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app_config.name}.demo":
-                    raise
-                continue
-            module.seed(ctx)
+        # Demo members have example.com addresses: the mails their notifications trigger go
+        # nowhere (the development console backend would print hundreds of them over the output).
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            for app_config in apps.get_app_configs():
+                if not app_config.name.startswith("lyceum."):
+                    continue
+                try:
+                    module = importlib.import_module(f"{app_config.name}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{app_config.name}.demo":
+                        raise
+                    continue
+                module.seed(ctx)
         self.stdout.write(self.style.SUCCESS("Demo community ready."))
         for line in ctx.data.get("sign_ins", []):
             self.stdout.write(line)
