@@ -4,6 +4,7 @@ open on the whole demo history."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from lyceum.core.errors import ValidationFailed
@@ -11,10 +12,15 @@ from lyceum.core.errors import ValidationFailed
 
 def seed(ctx: Any) -> None:
     from .churn.model import train
-    from .rollup import rollup_run
+    from .models import ChurnModel
+    from .rollup import platform_tz, rollup_run
 
     result = rollup_run(full=True)
     ctx.stdout.write(f"analytics: {result.events} events rolled up over {result.days} days")
+    latest = ChurnModel.objects.order_by("-trained_at", "-id").first()
+    if latest is not None and latest.as_of >= ctx.now.astimezone(platform_tz()).date() - timedelta(days=1):
+        ctx.stdout.write(f"analytics: churn model {latest.pk} is current (ROC-AUC {latest.metrics.get('auc')})")
+        return  # a rerun the same day changes nothing
     try:
         trained = train()
     except ValidationFailed as exc:  # a tiny demo (--users 5) has too little history: say so, go on

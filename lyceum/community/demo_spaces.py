@@ -9,11 +9,12 @@ thread is recognised by its space, author and title, so a rerun changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from lyceum.accounts.models import User
 from lyceum.courses.models import Course, CourseInstructor, CourseStatus
@@ -255,15 +256,28 @@ def _readers(space: Space, learners: list[User], staff: list[User]) -> list[User
     return [u for u in learners[:150] if access.can_read_space(u, space)][:40]
 
 
+def _around(people: list[User], index: int, when: datetime, ctx: Any) -> User:
+    """``people[index]``, or — when the learning demo recorded who was active on which day — the
+    ``index``-th of those active that day, so nobody posts after they have left the platform
+    (the churn model learns from these histories). Falls back to everyone when nobody was."""
+    days: dict[int, list[date]] = ctx.data.get("learning_active_days") or {}
+    if days:
+        day = when.astimezone(timezone.get_default_timezone()).date()
+        active = [p for p in people if day in set(days.get(p.pk, ()))]
+        if active:
+            return active[index % len(active)]
+    return people[index % len(people)]
+
+
 def _write(plan: Plan, space: Space, readers: list[User], answerers: list[User], ctx: Any) -> bool:
     if not readers:
         return False
-    author = readers[plan.author_index % len(readers)]
+    when = ctx.now - timedelta(days=plan.days_ago)
+    author = _around(readers, plan.author_index, when, ctx)
     if plan.post.kind == ThreadKind.ANNOUNCEMENT:
         author = answerers[0]
-    if Thread.objects.filter(space=space, title=plan.post.title, author=author).exists():
+    if Thread.objects.filter(space=space, title=plan.post.title).exists():
         return False
-    when = ctx.now - timedelta(days=plan.days_ago)
     thread = services.thread_create(
         actor=author, space=space, title=plan.post.title, body=plan.post.body, kind=plan.post.kind,
         tags=list(plan.post.tags), at=when, rate_limit=False,
@@ -272,8 +286,8 @@ def _write(plan: Plan, space: Space, readers: list[User], answerers: list[User],
     replies: list[Reply] = []
     for i, (body, index, gap) in enumerate(zip(plan.post.replies, plan.reply_indices, plan.reply_gaps, strict=True)):
         # Questions in course spaces get their first (best) answer from an instructor.
-        replier = answerers[index % len(answerers)] if i == 0 and answerers else repliers[index % len(repliers)]
         when = min(when + timedelta(hours=gap), ctx.now - timedelta(minutes=5))
+        replier = answerers[index % len(answerers)] if i == 0 and answerers else _around(repliers, index, when, ctx)
         parent = replies[0] if (plan.nest_last and i == len(plan.post.replies) - 1 and replies) else None
         replies.append(
             services.reply_create(actor=replier, thread=thread, body=body, parent=parent, at=when, rate_limit=False)
