@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "lyceum.community",
     "lyceum.feedback",
     "lyceum.analytics",
+    "lyceum.recommendations",
     "lyceum.api",
 ]
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("notifications/", include("lyceum.notifications.urls")),
     path("", include("lyceum.feedback.urls")),
     path("", include("lyceum.analytics.urls")),
+    path("", include("lyceum.recommendations.urls")),
     path("", include("lyceum.core.urls")),
 ]
 

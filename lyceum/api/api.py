@@ -24,6 +24,7 @@ from lyceum.courses.api import router as courses_router
 from lyceum.feedback.api import router as feedback_router
 from lyceum.learning.api import router as learning_router
 from lyceum.notifications.api import router as notifications_router
+from lyceum.recommendations.api import router as recommendations_router
 
 from .auth import default_auth
 
@@ -46,6 +47,7 @@ api.add_router("/", events_router)
 api.add_router("/", notifications_router)
 api.add_router("/", feedback_router)
 api.add_router("/", analytics_router)
+api.add_router("/", recommendations_router)
 
 
 def _error(request: HttpRequest, status: int, payload: dict[str, object]) -> HttpResponse:

@@ -141,6 +141,16 @@ EVENT_NAMES: frozenset[str] = frozenset(
         "churn_model.trained",
         "retention_campaign.sent",
         "analytics.exported",
+        # recommendations
+        "interests.updated",
+        "recommender.trained",
+        "recommendation.clicked",
+        "catalog.searched",
+        "curated_path.saved",
+        "learning_path.started",
+        "learning_path.replanned",
+        "learning_path.stopped",
+        "learning_path.completed",
         # notifications
         "notification.read",
         "notification.read_all",

@@ -27,6 +27,8 @@ HOOK_NAMES = frozenset(
         "course_page.sections",
         # -> list of dicts {"template": ..., "context": {...}} rendered on the home page
         "home_page.sections",
+        # -> list of dicts {"template": ..., "context": {...}} rendered at the top of My learning
+        "learning_dashboard.sections",
         # -> list of membership plan slugs (product slugs) the user holds right now
         "member.active_plans",
     }

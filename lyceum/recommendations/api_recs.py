@@ -1,0 +1,5 @@
+"""Placeholder: being written (this session)."""
+
+from ninja import Router
+
+router = Router(tags=["recommendations"])

@@ -1,0 +1,7 @@
+"""Placeholder: being written (this session)."""
+
+from typing import Any
+
+
+def seed(ctx: Any) -> None:
+    pass

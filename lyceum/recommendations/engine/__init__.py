@@ -1,0 +1,1 @@
+"""The recommender: components (collaborative, content, popularity), the hybrid, evaluation."""

@@ -1,0 +1,5 @@
+"""Placeholder: being written (this session)."""
+
+
+def register() -> None:
+    pass
