@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from lyceum.accounts.models import User
 from lyceum.core import events
-from lyceum.feedback.selectors.surveys import csv_safe, respondent_pseudonym
+from lyceum.core.csvexport import csv_safe
+from lyceum.feedback.selectors.surveys import respondent_pseudonym
 from lyceum.learning.models import LessonProgress, QuizAttempt
 
 from .churn.features import FEATURE_KEYS

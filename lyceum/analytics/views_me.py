@@ -3,8 +3,6 @@ learner export (``/operator/analytics/learners.csv``). The figures come from ``e
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -14,28 +12,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from lyceum.accounts.decorators import role_required
+from lyceum.core.csvexport import stream_csv
 
 from . import charts, export
 from .report import Series
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_response(header: list[str], rows: Iterable[list[Any]], filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow(header)  # BOM: Excel reads UTF-8
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _feature_value(key: str, value: float | None) -> str:
@@ -85,11 +65,11 @@ def my_activity(request: HttpRequest) -> HttpResponse:
 def my_activity_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The signed-in user's own days with activity in the last 90 days."""
     rows = export.my_daily_rows(user=request.user)  # type: ignore[arg-type]
-    return _csv_response(export.MY_HEADER, rows, f"my-activity-{export.platform_today():%Y%m%d}.csv")
+    return stream_csv(export.MY_HEADER, rows, f"my-activity-{export.platform_today():%Y%m%d}.csv")
 
 
 @role_required("operator")  # type: ignore[arg-type]  # streams: not an HttpResponse
 def learners_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Pseudonymised: one row per learner scored by the latest churn model (``export.learners_rows``)."""
     header, rows = export.learners_export(actor=request.user)  # type: ignore[arg-type]
-    return _csv_response(header, rows, f"learners-{export.platform_today():%Y%m%d}.csv")
+    return stream_csv(header, rows, f"learners-{export.platform_today():%Y%m%d}.csv")

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lyceum.accounts.models import Role, User
+from lyceum.core.csvexport import csv_safe
 from lyceum.core.errors import NotFound
 from lyceum.learning.models import Enrollment
 
@@ -305,13 +306,6 @@ def respondent_pseudonym(user_id: int) -> str:
     exports) but it cannot be turned back into a person without the secret key."""
     digest = hmac.new(settings.SECRET_KEY.encode(), f"respondent:{user_id}".encode(), hashlib.sha256)
     return digest.hexdigest()[:16]
-
-
-def csv_safe(value: Any) -> Any:
-    """Neutralise spreadsheet formulas: text starting with = + - @ (or tab/CR) gets a leading '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _cell(question: SurveyQuestion, answer: SurveyAnswer | None) -> Any:

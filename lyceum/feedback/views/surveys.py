@@ -3,8 +3,6 @@ answer page. Operators only for everything under /operator/surveys/."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from lyceum.accounts.decorators import role_required
 from lyceum.accounts.models import Role
+from lyceum.core.csvexport import stream_csv
 from lyceum.core.errors import ApplicationError, NotFound
 from lyceum.core.forms import form_add_application_error
 
@@ -249,26 +248,12 @@ def survey_text_answers(request: HttpRequest, survey_id: int, question_id: int) 
     return render(request, "feedback/surveys/text_answers.html", {"survey": survey, "question": question, "page": page})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @role_required(Role.OPERATOR)
 def survey_results_csv(request: HttpRequest, survey_id: int) -> StreamingHttpResponse:
     """One row per response, pseudonymised respondents (selectors.respondent_pseudonym)."""
     survey = _survey(survey_id)
     header, rows = selectors.survey_csv_rows(survey=survey)
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow(header)  # BOM: Excel reads UTF-8
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-responses.csv"'
-    return response
+    return stream_csv(header, rows, f"survey-{survey.pk}-responses.csv")
 
 
 # --- learner ----------------------------------------------------------------------------------
