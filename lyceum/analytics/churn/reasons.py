@@ -92,6 +92,12 @@ def _int(value: Any) -> int:
         return 0
 
 
+def _trend(ctx: Mapping[str, Any], recent_key: str, earlier_key: str, falling: str, other: str) -> str:
+    """A before/after pair of the last two fortnights, worded as falling when it fell."""
+    values = {"recent": _int(ctx.get(recent_key)), "earlier": _int(ctx.get(earlier_key))}
+    return (falling if values["recent"] < values["earlier"] else other) % values
+
+
 def reason_text(reason: Mapping[str, Any]) -> str:
     """One reason as a sentence in the active language (plain text: course titles are user content)."""
     key = reason.get("feature", "")
@@ -105,14 +111,11 @@ def reason_text(reason: Mapping[str, Any]) -> str:
             "active on %(n)s day of the last 14", "active on %(n)s days of the last 14", n
         ) % {"n": n}  # fmt: skip
     if key == "activity_trend":
-        recent, earlier = _int(ctx.get("active_recent")), _int(ctx.get("active_earlier"))
-        if recent < earlier:
-            return _("activity falling: %(recent)s active days in the last 2 weeks, %(earlier)s in the 2 before") % {
-                "recent": recent, "earlier": earlier,
-            }  # fmt: skip
-        return _("%(recent)s active days in the last 2 weeks, %(earlier)s in the 2 before") % {
-            "recent": recent, "earlier": earlier,
-        }  # fmt: skip
+        return _trend(
+            ctx, "active_recent", "active_earlier",
+            _("activity falling: %(recent)s active days in the last 2 weeks, %(earlier)s in the 2 before"),
+            _("%(recent)s active days in the last 2 weeks, %(earlier)s in the 2 before"),
+        )  # fmt: skip
     if key == "study_minutes_14":
         if n == 0:
             return _("no study time in the last 2 weeks")
@@ -120,14 +123,11 @@ def reason_text(reason: Mapping[str, Any]) -> str:
             "only %(n)s minute of study in the last 2 weeks", "%(n)s minutes of study in the last 2 weeks", n
         ) % {"n": n}  # fmt: skip
     if key == "study_trend":
-        recent, earlier = _int(ctx.get("minutes_recent")), _int(ctx.get("minutes_earlier"))
-        if recent < earlier:
-            return _("study time falling: %(recent)s min in the last 2 weeks, %(earlier)s min in the 2 before") % {
-                "recent": recent, "earlier": earlier,
-            }  # fmt: skip
-        return _("%(recent)s min of study in the last 2 weeks, %(earlier)s min in the 2 before") % {
-            "recent": recent, "earlier": earlier,
-        }  # fmt: skip
+        return _trend(
+            ctx, "minutes_recent", "minutes_earlier",
+            _("study time falling: %(recent)s min in the last 2 weeks, %(earlier)s min in the 2 before"),
+            _("%(recent)s min of study in the last 2 weeks, %(earlier)s min in the 2 before"),
+        )  # fmt: skip
     if key == "lessons_14":
         if n == 0:
             return _("no lesson completed in the last 2 weeks")
