@@ -104,3 +104,16 @@ def fresh_totp(secret: str) -> str:
     if period - time.time() % period < 8:
         time.sleep(period - time.time() % period + 0.5)
     return format_hotp_value(hotp_value(secret, int(time.time() // period)))
+
+
+def sign_in(page, email: str, *, otp: bool = False) -> None:
+    """Sign in through the allauth form (the test password); ``otp``: then the staff TOTP step."""
+    from conftest import PASSWORD, TOTP_SECRET
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Sign In").click()
+    if otp:
+        page.get_by_label("Code").fill(fresh_totp(TOTP_SECRET))
+        page.get_by_role("main").get_by_role("button", name="Sign In").click()

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, TOTP_SECRET, make_user
+from conftest import make_user
 from lyceum.accounts.models import Role
 from lyceum.community.models import Thread
 from lyceum.community.services.spaces import space_for_course
@@ -16,19 +16,13 @@ from lyceum.learning.services import enrollment_create
 from lyceum.learning.tests.factories import make_course
 from lyceum.notifications.models import Notification
 
-from .conftest import fresh_totp, requires_chromium
+from .conftest import requires_chromium, sign_in
 
 pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
 
 
 def _sign_in(page, email, *, totp=False):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign In").click()
-    if totp:
-        page.get_by_label("Code").fill(fresh_totp(TOTP_SECRET))
-        page.get_by_role("main").get_by_role("button", name="Sign In").click()
+    sign_in(page, email, otp=totp)
     expect(page.get_by_role("link", name="Notifications")).to_be_visible()
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, make_user
+from conftest import make_user
 from lyceum.accounts.models import Role
 from lyceum.courses.demo import demo_video
 from lyceum.courses.models import CourseStatus, LessonKind
@@ -16,7 +16,7 @@ from lyceum.courses.services import course_search_index_update
 from lyceum.learning.models import Certificate, LessonProgress
 from lyceum.learning.tests.factories import add_lesson, add_quiz, make_course
 
-from .conftest import requires_chromium
+from .conftest import requires_chromium, sign_in
 
 pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -36,18 +36,11 @@ def _course_with_video_and_quiz():
     return course, video, quiz
 
 
-def _sign_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign In").click()
-
-
 def test_learner_finds_enrolls_learns_passes_and_gets_a_certificate(new_page, screenshot):
     course, video, quiz = _course_with_video_and_quiz()
     learner = make_user("mei@example.org", display_name="Mei Learner")
     page = new_page()
-    _sign_in(page, learner.email)
+    sign_in(page, learner.email)
 
     # Catalog -> search in Chinese + English.
     page.goto("/courses/")

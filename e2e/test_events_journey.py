@@ -10,12 +10,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, make_user
+from conftest import make_user
 from lyceum.accounts.models import Role
 from lyceum.community.models import LiveEvent, Registration, RegistrationStatus
 from lyceum.community.services.events import event_create, event_register, registration_cancel
 
-from .conftest import requires_chromium
+from .conftest import requires_chromium, sign_in
 
 pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -23,10 +23,7 @@ MEETING = "https://meet.example.net/sql-workshop-room"
 
 
 def _sign_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign In").click()
+    sign_in(page, email)
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 

@@ -15,16 +15,9 @@ from lyceum.commerce.models import Coupon, CouponRedemption, Order, OrderStatus
 from lyceum.commerce.tests.helpers import make_coupon, make_product
 from lyceum.learning.tests.factories import make_course
 
-from .conftest import fresh_totp, requires_chromium
+from .conftest import fresh_totp, requires_chromium, sign_in
 
 pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign In").click()
 
 
 def _current_totp() -> str:
@@ -39,7 +32,7 @@ def test_learner_buys_with_a_coupon_opens_a_paid_lesson_and_loses_it_after_a_ref
     make_coupon(code="WELCOME20", percent_off=20, max_redemptions=10)
     learner = make_user("mei@example.org", display_name="Mei Learner")
     page = new_page()
-    _sign_in(page, learner.email)
+    sign_in(page, learner.email)
 
     # Before buying, the paid lesson is locked.
     page.goto(f"/courses/{course.slug}/lessons/{paid_lesson.pk}/")

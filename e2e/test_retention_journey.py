@@ -12,7 +12,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, TOTP_SECRET, make_user
+from conftest import PASSWORD, make_user
 from lyceum.accounts.models import Role
 from lyceum.analytics.churn.model import train
 from lyceum.analytics.models import CampaignGroup, CampaignMember, ChurnScore, RetentionCampaign
@@ -21,19 +21,9 @@ from lyceum.analytics.tests.churn_fixtures import build_history
 from lyceum.commerce.tests.helpers import make_product
 from lyceum.learning.tests.factories import make_course
 
-from .conftest import fresh_totp, requires_chromium
+from .conftest import requires_chromium, sign_in
 
 pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page, email: str, *, otp: bool = False) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Sign In").click()
-    if otp:
-        page.get_by_label("Code").fill(fresh_totp(TOTP_SECRET))
-        page.get_by_role("main").get_by_role("button", name="Sign In").click()
 
 
 def test_operator_sends_a_retention_offer_and_a_contacted_learner_uses_the_coupon(new_page, screenshot):
@@ -47,7 +37,7 @@ def test_operator_sends_a_retention_offer_and_a_contacted_learner_uses_the_coupo
     assert model is not None and model.scored > 20
 
     operator = new_page()
-    _sign_in(operator, "operator@example.org", otp=True)
+    sign_in(operator, "operator@example.org", otp=True)
     nav = operator.get_by_role("navigation", name="Main")
     nav.get_by_text("Operations").click()
     nav.get_by_role("link", name="Learners at risk").click()
@@ -92,7 +82,7 @@ def test_operator_sends_a_retention_offer_and_a_contacted_learner_uses_the_coupo
     member.user.save()
     EmailAddress.objects.create(user=member.user, email=member.user.email, verified=True, primary=True)
     learner = new_page()
-    _sign_in(learner, member.user.email)
+    sign_in(learner, member.user.email)
     learner.goto("/notifications/")
     learner.get_by_role("link", name=re.compile("We saved your seat")).click()
     expect(learner.get_by_role("heading", level=1)).to_have_text("We saved your seat")
