@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from lyceum.core.models import Event
 from lyceum.notifications import services
-from lyceum.notifications.models import Channel, DeliverySettings, Kind, Notification, Preference
+from lyceum.notifications.models import DEFAULT_CHANNELS, Channel, DeliverySettings, Kind, Notification, Preference
 
 from .helpers import make_notification, send
 
@@ -166,7 +166,12 @@ def test_unsubscribe_one_click_post_needs_no_csrf_token(learner):
         reverse("notifications:unsubscribe", args=[_token(learner, "all")]), {"List-Unsubscribe": "One-Click"}
     )
     assert response.status_code == 200
-    assert Preference.objects.filter(user=learner, channel=Channel.IN_APP).count() == 5  # group activity already was
+    # every kind mailed by default is now in-app only (group activity and feedback already were)
+    mailed_by_default = {kind for kind, channel in DEFAULT_CHANNELS.items() if channel == Channel.EMAIL}
+    assert set(Preference.objects.filter(user=learner, channel=Channel.IN_APP).values_list("kind", flat=True)) == {
+        str(kind) for kind in mailed_by_default
+    }
+    assert len(mailed_by_default) == 6
 
 
 @pytest.mark.parametrize("token", ["forged", "WzEsInJlcGx5Il0:forgedsignature"])
