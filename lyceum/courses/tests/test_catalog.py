@@ -262,7 +262,7 @@ def test_the_catalog_runs_a_fixed_number_of_queries(client, django_assert_max_nu
         response = client.get(URL)
     assert len(response.context["courses"]) == 20
 
-    with django_assert_max_num_queries(10):  # + the search and one check per filter
+    with django_assert_max_num_queries(11):  # + the search, one check per filter, the catalog.searched event
         response = client.get(URL, {"q": "course", "category": "data", "tag": "common", "instructor": teachers[0].pk})
     assert response.status_code == 200
     assert len(response.context["courses"]) > 0
@@ -286,3 +286,21 @@ def test_nothing_published_yet(client):
 
     assert response.status_code == 200
     assert "No courses are published yet." in response.content.decode()
+
+
+def test_a_search_is_recorded_once_with_its_query_and_result_count(client_for, learner):
+    # given
+    from lyceum.core.models import Event
+
+    for i in range(25):
+        published_course(title=f"Python basics {i}")
+    browser = client_for(learner)
+
+    # when: the first page, then the second page of the same search, then browsing without a query
+    browser.get(URL, {"q": "python"})
+    browser.get(URL, {"q": "python", "page": 2})
+    browser.get(URL)
+
+    # then
+    searched = list(Event.objects.filter(name="catalog.searched").values("actor_id", "props"))
+    assert searched == [{"actor_id": learner.pk, "props": {"query": "python", "results": 25}}]
