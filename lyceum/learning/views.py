@@ -207,6 +207,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """My learning: continue where I left off, every course, certificates, preferences."""
     enrollments = selectors.learner_enrollments(user=request.user)
     profile = learner_profile_for_user(user=request.user)
+    sections = hooks.collect("learning_dashboard.sections", user=request.user)
     return render(
         request,
         "learning/dashboard.html",
@@ -216,6 +217,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "certificates": selectors.learner_certificates(user=request.user),
             "learner_profile": profile,
             "needs_survey": profile is None or not profile.completed_at,
+            "sections": sections,
         },
     )
 
