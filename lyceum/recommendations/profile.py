@@ -31,22 +31,27 @@ import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from lyceum.accounts.models import Level, Topic, TopicInterest, User
 from lyceum.community.models import Reply, SpaceKind, Thread
+from lyceum.core import events
+from lyceum.core.errors import PermissionDenied, ValidationFailed
 from lyceum.core.models import Event
 from lyceum.courses.models import Category, Course, Tag
 from lyceum.feedback.models import Review
 from lyceum.learning.models import Enrollment
 
-from .models import TopicAffinity
+from .interests import effective_interests
+from .models import InterestOverride, OverrideAction, TopicAffinity
 
 SOURCES = ("survey", "enrolled", "completed", "views", "study", "quiz", "review", "search", "community")
 LEVEL_WEIGHT = {Level.BEGINNER: 1.0, Level.INTERMEDIATE: 1.2, Level.ADVANCED: 1.4}
@@ -177,9 +182,9 @@ def _learning_events(user_ids: list[int], tax: Taxonomy, since: datetime) -> Ite
         .order_by("actor_id", "occurred_at", "id")
         .values_list("actor_id", "name", "occurred_at", "props")
     )
-    for uid, events in itertools.groupby(rows.iterator(chunk_size=2000), key=lambda r: r[0]):
+    for uid, user_rows in itertools.groupby(rows.iterator(chunk_size=2000), key=lambda r: r[0]):
         previous: tuple[datetime, int | None] | None = None
-        for _uid, name, at, props in events:
+        for _uid, name, at, props in user_rows:
             cid = _course_of(props)
             tid = tax.course_topic.get(cid) if cid is not None else None
             if previous is not None:
@@ -305,3 +310,212 @@ def profile_rebuild(*, user_ids: Iterable[int] | None = None, now: datetime | No
             TopicAffinity.objects.bulk_create(rows, batch_size=1000)
         written += len(rows)
     return written
+
+
+# --------------------------------------------------------------------------- the learner's corrections
+
+
+def _topics_by_slug(slugs: Iterable[str], field: str) -> dict[str, Topic]:
+    wanted = [str(s) for s in slugs]
+    topics = {t.slug: t for t in Topic.objects.filter(slug__in=wanted)}
+    if missing := sorted(set(wanted) - set(topics)):
+        raise ValidationFailed(_("Unknown topic: %(v)s") % {"v": ", ".join(missing)}, field=field)
+    return topics
+
+
+@transaction.atomic
+def interests_update(
+    *,
+    actor: Any,
+    user: Any,
+    hide: Iterable[str] = (),
+    add: Iterable[str] = (),
+    reset: Iterable[str] = (),
+) -> None:
+    """Correct ``user``'s profile: hide topics, add topics, or drop a correction (``reset``).
+
+    Validates every slug first (``ValidationFailed`` naming ``hide``, ``add`` or ``reset``), then
+    writes ``InterestOverride`` rows and emits one ``interests.updated``. Only for oneself."""
+    if not getattr(actor, "is_authenticated", False) or actor.pk != user.pk:
+        raise PermissionDenied(_("You can only change your own interests."))
+    lists = {"hide": list(dict.fromkeys(hide)), "add": list(dict.fromkeys(add)), "reset": list(dict.fromkeys(reset))}
+    topics = {name: _topics_by_slug(slugs, name) for name, slugs in lists.items()}
+    for name, other in (("add", "hide"), ("reset", "hide"), ("reset", "add")):
+        if both := sorted(set(lists[name]) & set(lists[other])):
+            raise ValidationFailed(
+                _("A topic cannot be in both %(a)s and %(b)s: %(v)s") % {"a": other, "b": name, "v": ", ".join(both)},
+                field=name,
+            )
+    if not any(lists.values()):
+        raise ValidationFailed(_("Choose a topic."), field="topic")
+    now = timezone.now()
+    for action, name in ((OverrideAction.HIDE, "hide"), (OverrideAction.ADD, "add")):
+        for topic in topics[name].values():
+            InterestOverride.objects.update_or_create(
+                user=user, topic=topic, defaults={"action": action, "created_at": now}
+            )
+    InterestOverride.objects.filter(user=user, topic__in=list(topics["reset"].values())).delete()
+    events.emit("interests.updated", actor=actor, obj=user, **lists)
+
+
+def interest_hide(*, actor: Any, user: Any, topic_slug: str) -> None:
+    interests_update(actor=actor, user=user, hide=[topic_slug])
+
+
+def interest_add(*, actor: Any, user: Any, topic_slug: str) -> None:
+    interests_update(actor=actor, user=user, add=[topic_slug])
+
+
+def interest_reset(*, actor: Any, user: Any, topic_slug: str) -> None:
+    interests_update(actor=actor, user=user, reset=[topic_slug])
+
+
+# --------------------------------------------------------------------------- "your interests", with why
+
+
+@dataclass
+class TopicFacts:
+    """What the learner did on a topic, as facts (worded in the viewer's language by ``reasons``)."""
+
+    survey_level: str = ""
+    enrolled: list[int] = field(default_factory=list)  # course ids, newest first
+    completed: list[int] = field(default_factory=list)
+    study_hours_30d: float = 0.0
+    quiz_percents: list[float] = field(default_factory=list)
+    reviews: list[tuple[int, int]] = field(default_factory=list)  # (course id, stars)
+    searches: int = 0
+    posts: int = 0
+
+
+@dataclass
+class InterestRow:
+    topic: Topic
+    score: float
+    share: float  # of the strongest topic, 0..1 (the bar)
+    sources: dict[str, float]
+    added: bool
+    reasons: list[str]
+
+
+@dataclass
+class InterestProfile:
+    rows: list[InterestRow]
+    hidden: list[Topic]
+    addable: list[Topic]  # topics not shown yet
+
+
+def _facts_for(user_id: int, *, now: datetime) -> dict[int, TopicFacts]:
+    tax = Taxonomy.load()
+    facts: dict[int, TopicFacts] = defaultdict(TopicFacts)
+    month_ago = now - timedelta(days=30)
+    signals = sorted(signals_for([user_id], tax=tax, now=now), key=lambda s: s.at or now, reverse=True)
+    for s in signals:
+        f = facts[s.topic_id]
+        if s.source == "survey":
+            f.survey_level = list(LEVEL_WEIGHT)[int(s.amount)]
+        elif s.source == "enrolled" and s.course_id is not None:
+            f.enrolled.append(s.course_id)
+        elif s.source == "completed" and s.course_id is not None:
+            f.completed.append(s.course_id)
+        elif s.source == "study" and s.at >= month_ago:
+            f.study_hours_30d += s.amount
+        elif s.source == "quiz":
+            f.quiz_percents.append(s.amount)
+        elif s.source == "review" and s.course_id is not None:
+            f.reviews.append((s.course_id, int(s.amount)))
+        elif s.source == "search":
+            f.searches += 1
+        elif s.source == "community":
+            f.posts += 1
+    return facts
+
+
+def _duration(hours: float) -> str:
+    if hours < 1:
+        return _("%(n)d min") % {"n": max(1, round(hours * 60))}
+    return _("%(n)s h") % {"n": f"{hours:.1f}".removesuffix(".0")}
+
+
+def reasons(facts: TopicFacts, *, topic: Topic, titles: dict[int, str], added: bool) -> list[str]:
+    """Plain sentences saying why ``topic`` is in the profile, in the active language."""
+    out: list[str] = []
+    if added:
+        out.append(_("you added it yourself"))
+    if facts.survey_level:
+        out.append(_("from your needs survey (%(level)s)") % {"level": Level(facts.survey_level).label})
+    if facts.study_hours_30d >= 1 / 60:
+        out.append(
+            _("you studied %(time)s of %(topic)s in the last month")
+            % {"time": _duration(facts.study_hours_30d), "topic": topic.name}
+        )
+    if facts.completed:
+        out.append(_("you finished %(course)s") % {"course": titles.get(facts.completed[0], "")})
+    elif facts.enrolled:
+        n = len(facts.enrolled)
+        out.append(
+            ngettext("you enrolled in %(course)s", "you enrolled in %(course)s and %(n)d more courses", n)
+            % {"course": titles.get(facts.enrolled[0], ""), "n": n - 1}
+        )
+    if facts.quiz_percents:
+        mean = sum(facts.quiz_percents) / len(facts.quiz_percents)
+        out.append(
+            ngettext(
+                "%(n)d quiz taken, %(p)d%% on average",
+                "%(n)d quizzes taken, %(p)d%% on average",
+                len(facts.quiz_percents),
+            )
+            % {"n": len(facts.quiz_percents), "p": round(mean)}
+        )
+    for course_id, stars in facts.reviews[:1]:
+        out.append(_("you rated %(course)s %(stars)d★") % {"course": titles.get(course_id, ""), "stars": stars})
+    if facts.searches:
+        out.append(
+            ngettext("you searched for it once", "you searched for it %(n)d times", facts.searches)
+            % {"n": facts.searches}
+        )
+    if facts.posts:
+        out.append(
+            ngettext("you posted once in its course spaces", "you posted %(n)d times in its course spaces", facts.posts)
+            % {"n": facts.posts}
+        )
+    return out
+
+
+def interest_profile_for(*, user: Any, now: datetime | None = None) -> InterestProfile:
+    """The "your interests" page: effective topics strongest first, each with its reasons."""
+    now = now or timezone.now()
+    effective = effective_interests([user.pk])[user.pk]
+    stored = {a.topic_id: a for a in TopicAffinity.objects.filter(user=user)}
+    overrides = dict(InterestOverride.objects.filter(user=user).values_list("topic_id", "action"))
+    topics = {t.pk: t for t in Topic.objects.all()}
+    facts = _facts_for(user.pk, now=now) if effective else {}
+    course_ids = {
+        c for f in facts.values() for c in (*f.enrolled[:1], *f.completed[:1], *(r[0] for r in f.reviews[:1]))
+    }
+    titles = dict(Course.objects.filter(pk__in=course_ids).values_list("pk", "title"))
+    top = max(effective.values(), default=0.0) or 1.0
+    rows = [
+        InterestRow(
+            topic=topics[tid],
+            score=round(score, 3),
+            share=min(1.0, score / top),
+            sources=stored[tid].sources if tid in stored else {},
+            added=overrides.get(tid) == OverrideAction.ADD,
+            reasons=reasons(
+                facts.get(tid, TopicFacts()),
+                topic=topics[tid],
+                titles=titles,
+                added=overrides.get(tid) == OverrideAction.ADD,
+            ),
+        )
+        for tid, score in sorted(effective.items(), key=lambda kv: (-kv[1], topics[kv[0]].position))
+        if tid in topics
+    ]
+    hidden = [topics[tid] for tid, action in overrides.items() if action == OverrideAction.HIDE and tid in topics]
+    addable = [t for t in topics.values() if t.pk not in effective and overrides.get(t.pk) != OverrideAction.HIDE]
+    return InterestProfile(rows=rows, hidden=sorted(hidden, key=lambda t: t.position), addable=addable)
+
+
+def topic_name(slug: str) -> str:
+    topic = Topic.objects.filter(slug=slug).first()
+    return topic.name if topic is not None else slug
