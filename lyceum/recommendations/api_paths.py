@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from lyceum.core.errors import NotFound
 
@@ -128,4 +128,4 @@ def me_learning_path_start(request: HttpRequest, payload: PathIn) -> Any:
     """Start a path to ``goal``; my active path, if any, is stopped. ``weekly_minutes``
     defaults to the weekly hours of my needs survey."""
     path = services_paths.path_start(user=request.user, goal=payload.goal, weekly_minutes=payload.weekly_minutes)
-    return 201, _path_out(path)
+    return Status(201, _path_out(path))

@@ -33,7 +33,7 @@ def _start(request: HttpRequest, form: GoalForm | StartForm, goal: str) -> bool:
 
 
 def path_list(request: HttpRequest) -> HttpResponse:
-    form = GoalForm(request.POST or None)
+    form = GoalForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -53,7 +53,7 @@ def curated_detail(request: HttpRequest, slug: str) -> HttpResponse:
         path = services_paths.curated_path_get(slug=slug, user=request.user)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    form = StartForm(request.POST or None)
+    form = StartForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -114,7 +114,9 @@ def curated_manage(request: HttpRequest) -> HttpResponse:
         slots = max(CURATED_SLOTS, len(ids) + 2)
         initial = {"title": editing.title, "description": editing.description, "is_published": editing.is_published}
         initial.update({f"step_{i}": cid for i, cid in enumerate(ids, start=1)})
-    form = CuratedPathForm(request.POST or None, initial=initial, slots=slots, editing=editing is not None)
+    form = CuratedPathForm(
+        request.POST if request.method == "POST" else None, initial=initial, slots=slots, editing=editing is not None
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
