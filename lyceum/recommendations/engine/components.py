@@ -63,25 +63,26 @@ class Collaborative:
     available: bool = True
 
     def fit(self, data: Interactions, items: list[Item], learners: list[Learner]) -> None:
-        # BLAS threads fight implicit's own: one BLAS thread while fitting (also set
-        # OPENBLAS_NUM_THREADS=1 in the job's environment to silence implicit's warning)
+        # BLAS threads fight implicit's own: one BLAS thread while fitting (implicit checks the
+        # pool when the model is built, so both happen inside the limit; OPENBLAS_NUM_THREADS=1
+        # in the job's environment does the same for the whole process)
         from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
 
         self.keys = data.item_keys
         matrix = data.matrix()
-        self.model = AlternatingLeastSquares(
-            factors=self.factors,
-            regularization=self.regularization,
-            alpha=self.alpha,
-            iterations=self.iterations,
-            random_state=self.random_state,
-            num_threads=self.num_threads,
-        )
-        if matrix.nnz:
-            from threadpoolctl import threadpool_limits
-
-            with threadpool_limits(1, "blas"):
+        with threadpool_limits(1, "blas"):
+            self.model = AlternatingLeastSquares(
+                factors=self.factors,
+                regularization=self.regularization,
+                alpha=self.alpha,
+                iterations=self.iterations,
+                random_state=self.random_state,
+                num_threads=self.num_threads,
+            )
+            if matrix.nnz:
                 self.model.fit(matrix, show_progress=False)
+        if matrix.nnz:
             self.user_factors = np.asarray(self.model.user_factors)
             self.item_factors = np.asarray(self.model.item_factors)
         else:
