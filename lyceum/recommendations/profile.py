@@ -451,11 +451,16 @@ def reasons(facts: TopicFacts, *, topic: Topic, titles: dict[int, str], added: b
     if facts.completed:
         out.append(_("you finished %(course)s") % {"course": titles.get(facts.completed[0], "")})
     elif facts.enrolled:
-        n = len(facts.enrolled)
-        out.append(
-            ngettext("you enrolled in %(course)s", "you enrolled in %(course)s and %(n)d more courses", n)
-            % {"course": titles.get(facts.enrolled[0], ""), "n": n - 1}
-        )
+        course, more = titles.get(facts.enrolled[0], ""), len(facts.enrolled) - 1
+        if more:
+            text = ngettext(
+                "you enrolled in %(course)s and %(n)d more course",
+                "you enrolled in %(course)s and %(n)d more courses",
+                more,
+            )
+        else:
+            text = _("you enrolled in %(course)s")
+        out.append(text % {"course": course, "n": more})
     if facts.quiz_percents:
         mean = sum(facts.quiz_percents) / len(facts.quiz_percents)
         out.append(
