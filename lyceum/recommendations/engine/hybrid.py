@@ -90,6 +90,7 @@ class Hybrid:
         self.published = np.array([it.published for it in self.items], dtype=bool)
         self.levels = np.array([it.level for it in self.items], dtype=np.int64)
         self.prerequisites = [[self.index_of[k] for k in it.prerequisites if k in self.index_of] for it in self.items]
+        self.gated = [i for i, pre in enumerate(self.prerequisites) if pre]  # the only items the rule can touch
         return self
 
     # -- rules ----------------------------------------------------------------------------
@@ -107,7 +108,9 @@ class Hybrid:
         for i in learner.history:
             mask[i] = False
         factor = np.ones(len(mask), dtype=np.float64)
-        for i in np.flatnonzero(mask).tolist():
+        for i in self.gated:
+            if not mask[i]:
+                continue
             missing = [p for p in self.prerequisites[i] if p not in learner.completed]
             if not missing:
                 continue

@@ -132,6 +132,7 @@ def test_one_level_above_with_missing_prerequisites_is_demoted():
     hybrid.published = np.array([True, True, True])
     hybrid.levels = np.array([0, 1, 2])
     hybrid.prerequisites = [[], [0], [0]]
+    hybrid.gated = [1, 2]
     beginner = Learner(key=1, levels={1: 0})
     mask, factor = hybrid.candidates(beginner)
     assert mask.tolist() == [True, True, False]  # advanced: excluded
