@@ -267,7 +267,7 @@ def reason_text(reason: dict[str, Any], topics: dict[int, Topic]) -> str:
         topic = topics.get(reason["topic"])
         return _("on your interest: %(topic)s") % {"topic": topic.name if topic else ""}
     if kind == "not_posted":
-        return _("the space of your course %(course)s — you have not posted there yet") % {"course": reason["course"]}
+        return _("the space of a course you are taking — you have not posted there yet")
     if kind == "group_going":
         n = int(reason["n"])
         return ngettext("%(n)d member of your group is going", "%(n)d members of your group are going", n) % {"n": n}
