@@ -45,11 +45,14 @@ class GoalForm(forms.Form):
         self.fields["course"].queryset = _published()  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         course, topic = data.get("course"), data.get("topic")
         if bool(course) == bool(topic):
             raise forms.ValidationError(_("Choose a course, or a topic and a level."))
-        data["goal"] = f"course:{course.pk}" if course else f"topic:{topic.slug}:{data.get('level') or 'beginner'}"
+        if course is not None:
+            data["goal"] = f"course:{course.pk}"
+        elif topic is not None:
+            data["goal"] = f"topic:{topic.slug}:{data.get('level') or 'beginner'}"
         return data
 
 
