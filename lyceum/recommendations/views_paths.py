@@ -66,11 +66,11 @@ def curated_detail(request: HttpRequest, slug: str) -> HttpResponse:
         except ApplicationError:
             preview = None
     steps = list(path.steps.select_related("course").order_by("position"))
+    active = services_paths.path_active(user=request.user)
+    following = active is not None and active.goal == f"curated:{path.slug}"
     status = 422 if request.method == "POST" else 200
-    return render(
-        request, T + "curated_detail.html", {"path": path, "steps": steps, "form": form, "preview": preview},
-        status=status,
-    )  # fmt: skip
+    context = {"path": path, "steps": steps, "form": form, "preview": preview, "following": following}
+    return render(request, T + "curated_detail.html", context, status=status)
 
 
 @login_required

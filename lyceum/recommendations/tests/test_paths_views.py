@@ -74,6 +74,7 @@ def test_curated_detail_and_start(client_for, learner, curated):
     response = client.post(f"/paths/{curated.slug}/", {"weekly_minutes": ""})
     assert response.status_code == 302
     assert LearningPath.objects.get(user=learner).goal == f"curated:{curated.slug}"
+    assert "You are following this path." in client.get(f"/paths/{curated.slug}/").content.decode()
 
 
 def test_unpublished_curated_path_is_404_for_learners(client_for, learner, operator, curated):
