@@ -83,9 +83,14 @@ def _cold_start(user: Any, limit: int) -> list[tuple[Course, int, float, dict[st
     )
     taken = Enrollment.objects.filter(user=user, course=OuterRef("pk"))
     courses = Course.objects.filter(status=CourseStatus.PUBLISHED).exclude(pk__in=Subquery(taken.values("course_id")))
+    order = ("-enrollment_count", "-rating_avg", "pk")
+    found: list[Course] = []
     if levels:
-        courses = courses.filter(category__topic_id__in=list(levels))
-    found = list(courses.select_related("category").order_by("-enrollment_count", "-rating_avg", "pk")[: limit * 3])
+        found = list(
+            courses.filter(category__topic_id__in=list(levels)).select_related("category").order_by(*order)[: limit * 3]
+        )
+    if not found:  # no survey, or nothing published in its topics: the platform's most taken
+        found = list(courses.select_related("category").order_by(*order)[: limit * 3])
     scored: list[tuple[float, Course, dict[str, Any]]] = []
     for c in found:
         topic = c.category.topic_id if c.category else None

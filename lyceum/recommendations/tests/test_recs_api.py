@@ -135,3 +135,13 @@ def test_no_sections_before_any_run_for_a_learner_without_survey(world, client_f
 
     assert also_took_for_course_page(course=world.c["py"], user=world.learners[0]) == []
     assert Topic.objects.filter(slug="rt-prog").exists()
+
+
+def test_cold_start_without_survey_gets_popular_courses(world, client_for):
+    # given a learner who skipped the survey and no run yet
+    nobody = make_user("skipper@example.org")
+    items = client_for(nobody).get(URL, HTTP_ACCEPT_LANGUAGE="en").json()["items"]
+    # then: the most enrolled published courses, said to be popular (they are)
+    assert items[0]["course"]["id"] in (world.c["py"].pk, world.c["git"].pk, world.c["sql"].pk)
+    assert items[0]["reason"] == {"kind": "popular", "text": "Popular with learners on this site"}
+    assert world.c["draft"].pk not in {i["course"]["id"] for i in items}
