@@ -221,3 +221,24 @@ def test_reasons_in_english_and_chinese(world):
         assert "Python basics" in reason_text(
             {"kind": "finished", "course": world.c["py"].pk}, titles=titles, topics={}
         )
+
+
+def test_commands_print_timings_and_the_table(world, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from lyceum.recommendations.engine import hybrid
+    from lyceum.recommendations.engine import train as train_module
+
+    monkeypatch.setattr(hybrid, "Params", lambda: FAST)  # the commands' defaults, small
+    monkeypatch.setattr(train_module, "Params", lambda: FAST)
+    out = StringIO()
+    call_command("train_recommender", stdout=out)
+    assert "fitted the components in" in out.getvalue() and "recommendations for 8 learners" in out.getvalue()
+    out = StringIO()
+    call_command("eval_recommender", "--k", "3", stdout=out)
+    table = out.getvalue()
+    for method in ("hybrid", "collaborative", "content", "topic popularity", "popularity (baseline)"):
+        assert f"| {method} |" in table
+    assert "n/a" not in table.split("\n\n")[0]  # on our data every component runs
