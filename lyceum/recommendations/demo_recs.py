@@ -15,6 +15,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 def seed(ctx: Any) -> None:
     from .engine.evaluation import evaluate_database
     from .engine.train import train
+    from .models import RecommenderRun
+
+    latest = RecommenderRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
+    if latest is not None and latest.finished_at.date() == ctx.now.date():
+        ctx.stdout.write(f"recommendations: run {latest.pk} is current")
+        return  # a rerun the same day changes nothing
 
     report = evaluate_database()
     hybrid, baseline = report.row("hybrid"), report.row("popularity")
