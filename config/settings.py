@@ -157,9 +157,9 @@ LYCEUM_JOBS = [
     ("send_notification_digest", 3600),  # sends at most one digest per member per day
     ("rollup_analytics", 300),
     ("train_churn", 86400),  # retrains on yesterday's history and rescores today's active learners
+    ("build_profiles", 86400),  # interest profiles (recommendations/profile.py), before the recommender trains
     ("train_recommender", 86400),  # refits the course recommender and stores every learner's top 20
     ("replan_paths", 86400),  # re-plans learning paths that fell behind, completes finished ones
-    ("build_profiles", 86400),  # interest profiles (recommendations/profile.py), before the recommender trains
 ]
 
 # --- Accounts -------------------------------------------------------------------------
