@@ -54,7 +54,7 @@ from .interests import effective_interests
 from .models import InterestOverride, OverrideAction, TopicAffinity
 
 SOURCES = ("survey", "enrolled", "completed", "views", "study", "quiz", "review", "search", "community")
-LEVEL_WEIGHT = {Level.BEGINNER: 1.0, Level.INTERMEDIATE: 1.2, Level.ADVANCED: 1.4}
+LEVEL_WEIGHT: dict[str, float] = {Level.BEGINNER: 1.0, Level.INTERMEDIATE: 1.2, Level.ADVANCED: 1.4}
 ENROLLED = 0.6
 COMPLETED = 0.4
 VIEW = 0.03
@@ -150,6 +150,8 @@ def _survey(user_ids: list[int], tax: Taxonomy) -> Iterator[Signal]:
     levels = list(LEVEL_WEIGHT)
     for uid, tid, level, completed_at, updated_at in rows:
         at = updated_at or completed_at
+        if at is None:
+            continue
         yield Signal(
             uid, tid, "survey", LEVEL_WEIGHT.get(level, 1.0), at, amount=levels.index(level) if level in levels else 0
         )
@@ -355,7 +357,7 @@ def interests_update(
                 user=user, topic=topic, defaults={"action": action, "created_at": now}
             )
     InterestOverride.objects.filter(user=user, topic__in=list(topics["reset"].values())).delete()
-    events.emit("interests.updated", actor=actor, obj=user, **lists)
+    events.emit("interests.updated", actor=actor, obj=user, hide=lists["hide"], add=lists["add"], reset=lists["reset"])
 
 
 def interest_hide(*, actor: Any, user: Any, topic_slug: str) -> None:
