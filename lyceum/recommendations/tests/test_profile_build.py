@@ -192,3 +192,33 @@ def test_the_job_runs_a_fixed_number_of_queries_whatever_the_number_of_learners(
     with django_assert_max_num_queries(18):
         call_command("build_profiles", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert TopicAffinity.objects.count() == 60
+
+
+def test_overrides_hide_and_add_topics_in_effective_interests(learner):
+    # given: a profile on data (0.6) and design (0.6)
+    from lyceum.recommendations.models import InterestOverride, OverrideAction
+    from lyceum.recommendations.profile import interests_update
+
+    enroll(learner, course_in("data"), days_ago=0)
+    enroll(learner, course_in("design"), days_ago=0)
+    profile_rebuild(now=NOW)
+
+    # when: data hidden, ai added, design added too (already there: at least the added score)
+    interests_update(actor=learner, user=learner, hide=["data"], add=["ai", "design"])
+
+    # then
+    assert effective_interests([learner.pk])[learner.pk] == {topic("ai").pk: 1.0, topic("design").pk: 1.0}
+    assert InterestOverride.objects.filter(user=learner, action=OverrideAction.HIDE).count() == 1
+    # and a rebuild keeps the corrections (they are the learner's, not the job's)
+    profile_rebuild(now=NOW)
+    assert topic("data").pk not in effective_interests([learner.pk])[learner.pk]
+
+
+def test_nobody_corrects_someone_elses_profile(learner, outsider):
+    from lyceum.core.errors import PermissionDenied
+    from lyceum.recommendations.models import InterestOverride
+    from lyceum.recommendations.profile import interests_update
+
+    with pytest.raises(PermissionDenied):
+        interests_update(actor=outsider, user=learner, hide=["data"])
+    assert not InterestOverride.objects.exists()
