@@ -150,6 +150,10 @@ CELERY_TIMEZONE = "UTC"
 # Periodic jobs: (management command, every N seconds). ``manage.py run_jobs`` runs them in
 # the embedded runtime (``make run`` starts it); production schedules the same commands
 # with Celery beat or cron. Each command is idempotent.
+# Interest profiles (recommendations/profile.py): how fast a signal fades, in days.
+LYCEUM_INTEREST_HALF_LIFE_DAYS = env_int("LYCEUM_INTEREST_HALF_LIFE_DAYS", 45)
+LYCEUM_INTEREST_SURVEY_HALF_LIFE_DAYS = env_int("LYCEUM_INTEREST_SURVEY_HALF_LIFE_DAYS", 180)
+
 LYCEUM_JOBS = [
     ("send_event_reminders", 300),
     ("expire_orders", 300),
