@@ -83,6 +83,29 @@ def api_token():
     return make
 
 
+@pytest.fixture
+def api(api_token):
+    """``api(user)("post", "/threads/1/vote", {...})``: a JSON call to ``/api/v1`` with ``user``'s
+    bearer token (anonymous when ``user`` is None)."""
+    import json
+
+    from django.test import Client
+
+    def make(user=None):
+        client = Client()
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token(user)}"} if user is not None else {}
+
+        def call(method, url, body=None):
+            kwargs = dict(headers)
+            if body is not None:
+                kwargs.update(data=json.dumps(body), content_type="application/json")
+            return getattr(client, method)(f"/api/v1{url}", **kwargs)
+
+        return call
+
+    return make
+
+
 def run_concurrently(target, count: int) -> list[BaseException]:
     """Run ``target(i)`` for i in range(count) in threads that start together, each on its own
     database connection (PostgreSQL race tests); returns what the threads raised."""

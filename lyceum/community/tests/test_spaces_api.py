@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.test import Client
 
@@ -19,23 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _global_space(db):
     return global_space()
-
-
-@pytest.fixture
-def api(api_token):
-    def make(user=None):
-        client = Client()
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token(user)}"} if user is not None else {}
-
-        def call(method, url, body=None):
-            kwargs = dict(headers)
-            if body is not None:
-                kwargs.update(data=json.dumps(body), content_type="application/json")
-            return getattr(client, method)(f"/api/v1{url}", **kwargs)
-
-        return call
-
-    return make
 
 
 def test_spaces_list_depends_on_who_asks(api, learner, outsider, instructor):

@@ -1,6 +1,5 @@
 """The "Your interests" page and /api/v1/me/interests: own data only, corrections, bad input."""
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -39,23 +38,6 @@ def given_a_profile(user) -> None:
     for minutes in (0, 15, 30, 45):
         events.emit("lesson.viewed", actor=user, at=start + timedelta(minutes=minutes), course=course.pk)
     profile_rebuild(user_ids=[user.pk])
-
-
-@pytest.fixture
-def api(api_token):
-    def make(user=None):
-        client = Client()
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token(user)}"} if user is not None else {}
-
-        def call(method, url, body=None):
-            kwargs = dict(headers)
-            if body is not None:
-                kwargs.update(data=json.dumps(body), content_type="application/json")
-            return getattr(client, method)(f"/api/v1{url}", **kwargs)
-
-        return call
-
-    return make
 
 
 # --------------------------------------------------------------------------- page
