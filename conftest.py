@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone, translation
 
 from lyceum.accounts.models import Role, User
 from lyceum.accounts.services import mfa_totp_enable, token_create, user_create
@@ -18,9 +19,15 @@ def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # A request as a zh-hans member activates Chinese for the thread (as middleware does for a
+    # real request); every test starts in the default language and time zone again.
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
     cache.clear()
     yield
     cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
 
 
 def make_user(email: str, *roles: str, display_name: str = "", **kwargs) -> User:
