@@ -229,7 +229,7 @@ def test_the_home_section_words_reasons_and_renders_in_chinese(world, learner, o
     assert "Suggested for you" in english
     assert "You finished Python for Everyone" in english
     assert "On your interest: Data &amp; analytics" in english
-    assert "为你推荐" in chinese
+    assert "你可能感兴趣" in chinese
     assert "你学完了 Python for Everyone" in chinese
     assert "你关注的主题：数据分析" in chinese
 
