@@ -11,7 +11,12 @@ from .authoring import (
     course_slug_generate,
     course_update,
 )
-from .catalog import course_enrollment_count_increment, course_search_index_update, course_search_reindex_all
+from .catalog import (
+    catalog_search_record,
+    course_enrollment_count_increment,
+    course_search_index_update,
+    course_search_reindex_all,
+)
 from .outline import (
     LessonData,
     lesson_create,
@@ -44,6 +49,7 @@ __all__ = [
     "UNSET",
     "LessonData",
     "QuestionData",
+    "catalog_search_record",
     "course_archive",
     "course_change_record",
     "course_create",

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 
+from lyceum.core import events
+
 from .. import search
 from ..models import (
     Course,
@@ -55,3 +57,10 @@ def course_rating_set(*, course_id: int, avg: Decimal | float, count: int) -> No
     value = Decimal(str(avg)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if count else Decimal("0")
     value = min(max(value, Decimal("0")), Decimal("5"))
     Course.objects.filter(pk=course_id).update(rating_avg=value, rating_count=max(int(count), 0))
+
+
+def catalog_search_record(*, user: object, query: str, results: int) -> None:
+    """A catalog search happened (the interest profile matches its words to topics).
+
+    Called once per search, on its first page: turning pages is not searching again."""
+    events.emit("catalog.searched", actor=user, query=query[:200], results=results)

@@ -7,9 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from lyceum.accounts.models import Level
-from lyceum.core import events
 
-from .. import selectors
+from .. import selectors, services
 from ..models import CourseLanguage
 
 
@@ -18,7 +17,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
     courses = selectors.course_list_for_catalog(filters=filters)
     page = Paginator(courses, selectors.CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
     if filters.q and page.number == 1:  # a search, counted once (not again per page turned)
-        events.emit("catalog.searched", actor=request.user, query=filters.q[:200], results=page.paginator.count)
+        services.catalog_search_record(user=request.user, query=filters.q, results=page.paginator.count)
     return render(
         request,
         "courses/catalog.html",

@@ -27,12 +27,13 @@ from .data import Interactions, Item, Learner
 
 @dataclass
 class Params:
-    factors: int = 32
-    regularization: float = 0.05
-    alpha: float = 10.0
-    iterations: int = 15
-    random_state: int = 42
-    num_threads: int = 1
+    # the collaborative component's hyper-parameters (its own defaults), stored with each run
+    factors: int = Collaborative.factors
+    regularization: float = Collaborative.regularization
+    alpha: float = Collaborative.alpha
+    iterations: int = Collaborative.iterations
+    random_state: int = Collaborative.random_state
+    num_threads: int = Collaborative.num_threads
     weights: dict[str, float] = field(
         default_factory=lambda: {"collaborative": 0.2, "content": 0.1, "topic": 0.6, "popularity": 0.1}
     )
