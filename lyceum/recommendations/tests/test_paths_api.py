@@ -5,20 +5,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from lyceum.learning.tests.factories import make_course
 from lyceum.recommendations import services_paths as svc
 from lyceum.recommendations.models import LearningPath
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/me/learning-path"
-
-
-@pytest.fixture
-def chain():
-    basics = make_course(title="Basics", estimated_hours=2)
-    analysis = make_course(title="Analysis", estimated_hours=3, level="intermediate")
-    analysis.prerequisites.add(basics)
-    return basics, analysis
 
 
 def auth(token):

@@ -22,15 +22,6 @@ from lyceum.recommendations.models import CuratedPath, LearningPath, PathStatus
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def chain():
-    """basics (2 h) → analysis (3 h), three text lessons each (45 min < estimate)."""
-    basics = make_course(title="Basics", estimated_hours=2)
-    analysis = make_course(title="Analysis", estimated_hours=3, level="intermediate")
-    analysis.prerequisites.add(basics)
-    return basics, analysis
-
-
 def complete(user, course):
     enrollment_create(user=user, course=course)
     Enrollment.objects.filter(user=user, course=course).update(completed_at=timezone.now(), progress_percent=100)

@@ -6,19 +6,10 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from lyceum.learning.tests.factories import make_course
 from lyceum.recommendations import services_paths as svc
 from lyceum.recommendations.models import CuratedPath, LearningPath, PathStatus
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def chain():
-    basics = make_course(title="Basics", estimated_hours=2)
-    analysis = make_course(title="Analysis", estimated_hours=3, level="intermediate")
-    analysis.prerequisites.add(basics)
-    return basics, analysis
 
 
 @pytest.fixture
