@@ -37,6 +37,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 
 from lyceum.accounts.models import User
+from lyceum.core.bulk import insert_rows
 from lyceum.core.models import Event
 
 from .models import (
@@ -354,7 +355,7 @@ def _day_rebuild(day: date, tz: tzinfo, staff: set[int]) -> None:
     for model in DAY_TABLES:
         model.objects.filter(day=day).delete()
     day_value = connection.ops.adapt_datefield_value(day)
-    _insert(UserDay, ["day", "user_id", "activities", "study_seconds"],
+    insert_rows(UserDay, ["day", "user_id", "activities", "study_seconds"],
             [(day_value, uid, n, seconds[uid]) for uid, n in counts.items()])  # fmt: skip
     if counts or any((stat.visits, stat.signups, stat.enrollments, stat.completions)):
         stat.save(force_insert=True)  # days without events keep no row (as if never touched)
@@ -447,16 +448,6 @@ def _adapter(model: Any, name: str) -> Any:
     if model._meta.get_field(name).get_internal_type() == "DateField":
         return connection.ops.adapt_datefield_value
     return lambda value: value
-
-
-def _insert(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """Plain ``INSERT`` of many rows (the day's ``UserDay``: too many for ORM objects)."""
-    quote = connection.ops.quote_name  # names come from our models; values are parameters
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES "  # noqa: S608
-    sql += f"({', '.join(['%s'] * len(columns))})"
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows, BATCH):
-            cursor.executemany(sql, chunk)
 
 
 def _update(model: Any, key: str, fields: list[str], rows: list[Any]) -> None:

@@ -2,9 +2,10 @@
 
 - ``fit(data, items, learners)``: learn from the training interactions (``items`` is the
   catalogue, empty for CSV data; ``learners`` the training users' survey topics);
-- ``score(learner)``: one score per item (higher is better; only the order matters, the hybrid
-  normalises);
-- ``explain(learner, item)``: a true reason as facts, or ``None`` when this component has none.
+- ``score_batch(batch)``: learners × items scores for a ``data.Batch`` of learners (higher is
+  better; only the order within a row matters, the hybrid normalises);
+- ``explain_many(learner, items)``: per item, a true reason as facts, or ``None`` when this
+  component has none.
 
 Components: ``Collaborative`` (implicit's ALS on the confidence-weighted user × item matrix),
 ``Content`` (TF-IDF over title, subtitle, objectives, description, tags and category, Chinese
@@ -15,13 +16,14 @@ baseline).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 from scipy import sparse
 
-from .data import Interactions, Item, Learner
+from .data import Batch, Interactions, Item, Learner
 
 Reason = dict[str, Any]
 
@@ -32,9 +34,9 @@ class Component(Protocol):
 
     def fit(self, data: Interactions, items: list[Item], learners: list[Learner]) -> None: ...
 
-    def score(self, learner: Learner) -> np.ndarray: ...
+    def score_batch(self, batch: Batch) -> np.ndarray: ...
 
-    def explain(self, learner: Learner, item: int) -> Reason | None: ...
+    def explain_many(self, learner: Learner, items: Sequence[int]) -> list[Reason | None]: ...
 
 
 def _binary(data: Interactions) -> sparse.csr_matrix:
@@ -46,6 +48,23 @@ def _binary(data: Interactions) -> sparse.csr_matrix:
 def _history_reason(learner: Learner, item: int, keys: list[Any], kind: str) -> Reason:
     """``finished`` when the learner really completed the history item, else ``kind``."""
     return {"kind": "finished" if item in learner.completed else kind, "course": keys[item]}
+
+
+def _best_in_history(
+    learner: Learner, items: Sequence[int], table: np.ndarray, above: float, keys: list[Any], kind: str
+) -> list[Reason | None]:
+    """Per item, the learner's history item with the highest ``table[history item, item]``
+    (the first in history order on a tie) when that value is above ``above``."""
+    if not learner.history or not len(items):
+        return [None] * len(items)
+    hist = np.fromiter(learner.history, dtype=np.int64, count=len(learner.history))
+    sub = table[np.ix_(hist, np.asarray(items, dtype=np.int64))]
+    best = sub.argmax(axis=0)
+    value = sub[best, np.arange(len(items))]
+    return [
+        _history_reason(learner, int(hist[b]), keys, kind) if v > above else None
+        for b, v in zip(best.tolist(), value.tolist(), strict=True)
+    ]
 
 
 # --- collaborative filtering -----------------------------------------------------------------
@@ -107,23 +126,18 @@ class Collaborative:
         b = (y.T * (1.0 + conf)).sum(axis=1)
         return np.asarray(np.linalg.solve(a, b))
 
-    def score(self, learner: Learner) -> np.ndarray:
-        vector = self.user_vector(learner)
-        if vector is None:
-            return np.zeros(len(self.item_factors), dtype=np.float32)
-        return np.asarray(self.item_factors @ vector)
+    def score_batch(self, batch: Batch) -> np.ndarray:
+        vectors = np.zeros((len(batch), self.item_factors.shape[1]), dtype=np.float32)
+        for row, learner in enumerate(batch.learners):
+            vector = self.user_vector(learner)
+            if vector is not None:
+                vectors[row] = vector
+        return np.asarray(vectors @ self.item_factors.T)
 
-    def explain(self, learner: Learner, item: int) -> Reason | None:
+    def explain_many(self, learner: Learner, items: Sequence[int]) -> list[Reason | None]:
         """ "Learners who took X also took this": X is the learner's course most often taken
-        together with ``item`` (at least one learner took both)."""
-        best, best_count = -1, 0.0
-        for j in learner.history:
-            count = float(self.cooccurrence[j, item])
-            if count > best_count:
-                best, best_count = j, count
-        if best < 0:
-            return None
-        return _history_reason(learner, best, self.keys, "also_took")
+        together with the item (at least one learner took both)."""
+        return _best_in_history(learner, items, self.cooccurrence, 0.0, self.keys, "also_took")
 
     def similar_items(self, n: int) -> list[list[tuple[int, float]]]:
         """Per item, up to ``n`` items most often taken together (co-enrollment count > 0),
@@ -169,23 +183,15 @@ class Content:
         self.similarity = np.asarray((matrix @ matrix.T).todense(), dtype=np.float32)
         np.fill_diagonal(self.similarity, 0.0)
 
-    def score(self, learner: Learner) -> np.ndarray:
+    def score_batch(self, batch: Batch) -> np.ndarray:
         """The cosine of each item with the learner's weighted mean of the items they took."""
-        if not learner.history or not self.available:
-            return np.zeros(len(self.similarity), dtype=np.float32)
-        idx = np.fromiter(learner.history, dtype=np.int64)
-        w = np.fromiter(learner.history.values(), dtype=np.float32)
-        return np.asarray(w @ self.similarity[idx] / max(float(w.sum()), 1e-9))
+        if not self.available:
+            return np.zeros((len(batch), len(self.similarity)), dtype=np.float32)
+        totals = np.asarray(batch.history.sum(axis=1)).ravel()
+        return np.asarray(batch.history @ self.similarity) / np.maximum(totals, 1e-9)[:, None]
 
-    def explain(self, learner: Learner, item: int) -> Reason | None:
-        best, best_sim = -1, self.min_similarity
-        for j in learner.history:
-            sim = float(self.similarity[j, item])
-            if sim > best_sim:
-                best, best_sim = j, sim
-        if best < 0:
-            return None
-        return _history_reason(learner, best, self.keys, "similar")
+    def explain_many(self, learner: Learner, items: Sequence[int]) -> list[Reason | None]:
+        return _best_in_history(learner, items, self.similarity, self.min_similarity, self.keys, "similar")
 
     def similar_items(self, n: int) -> list[list[tuple[int, float]]]:
         out: list[list[tuple[int, float]]] = []
@@ -246,42 +252,62 @@ class TopicPopular:
         for i, it in enumerate(items):
             if it.topic is not None:
                 self.in_topic[self.topic_row[it.topic], i] = 1.0
+        self.base = self.popularity + self.prior * self.in_topic  # topics × items
 
-    def _terms(self, learner: Learner) -> tuple[list[int], np.ndarray]:
-        topics = [(t, w) for t, w in learner_topics(learner, self.items).items() if t in self.topic_row]
-        n_items = self.counts.shape[1]
+    def _fit(self, level: float) -> np.ndarray:
+        """The level fit of every item for a learner at ``level`` in a topic."""
+        return 1.0 - self.level_penalty * np.abs(self.levels - level)
+
+    def _topics(self, learner: Learner) -> list[tuple[int, float]]:
+        return [(t, w) for t, w in learner_topics(learner, self.items).items() if t in self.topic_row]
+
+    def score_batch(self, batch: Batch) -> np.ndarray:
+        """Σ_t weight(t) × fit(level in t) × base(t): one sparse learners × topics matrix per
+        level the learners are at, times the topics × items base."""
+        n_topics, n_items = self.base.shape
+        by_level: dict[float, tuple[list[int], list[int], list[float]]] = {}
+        for row, learner in enumerate(batch.learners):
+            for t, w in self._topics(learner):
+                rows, cols, vals = by_level.setdefault(learner.levels.get(t, 0), ([], [], []))
+                rows.append(row)
+                cols.append(self.topic_row[t])
+                vals.append(w)
+        out = np.zeros((len(batch), n_items), dtype=np.float32)
+        for level, (rows, cols, vals) in by_level.items():
+            weights = sparse.csr_matrix((vals, (rows, cols)), shape=(len(batch), n_topics), dtype=np.float32)
+            out += np.asarray(weights @ self.base) * self._fit(level)
+        return out
+
+    def explain_many(self, learner: Learner, items: Sequence[int]) -> list[Reason | None]:
+        topics = self._topics(learner)
         if not topics:
-            return [], np.zeros((0, n_items), dtype=np.float32)
-        terms = np.zeros((len(topics), n_items), dtype=np.float32)
-        for k, (t, w) in enumerate(topics):
-            r = self.topic_row[t]
-            fit = 1.0 - self.level_penalty * np.abs(self.levels - learner.levels.get(t, 0))
-            terms[k] = w * fit * (self.popularity[r] + self.prior * self.in_topic[r])
-        return [t for t, _ in topics], terms
-
-    def score(self, learner: Learner) -> np.ndarray:
-        _topics, terms = self._terms(learner)
-        if not len(terms):
-            return np.zeros(self.counts.shape[1], dtype=np.float32)
-        return np.asarray(terms.sum(axis=0))
-
-    def explain(self, learner: Learner, item: int) -> Reason | None:
-        topics, terms = self._terms(learner)
-        if not topics:
-            return None
-        ranked = sorted(range(len(topics)), key=lambda k: -terms[k, item])
-        own = [
-            topics[k] for k in ranked if self.in_topic[self.topic_row[topics[k]], item] and topics[k] in learner.topics
-        ]
-        if own and learner.goals:  # in a topic the learner chose, next to the goal they gave
-            return {"kind": "goal", "goal": learner.goals[0], "topic": own[0]}
-        for k in ranked:
-            t = topics[k]
-            if self.counts[self.topic_row[t], item] > 0:
-                return {"kind": "popular_topic", "topic": t}
-        if own:
-            return {"kind": "topic", "topic": own[0]}
-        return None
+            return [None] * len(items)
+        cols = np.asarray(items, dtype=np.int64)
+        rows = np.array([self.topic_row[t] for t, _ in topics], dtype=np.int64)
+        terms = np.stack(
+            [
+                w * self._fit(learner.levels.get(t, 0))[cols] * self.base[r, cols]
+                for (t, w), r in zip(topics, rows, strict=True)
+            ]
+        )  # topics × items
+        in_topic = self.in_topic[np.ix_(rows, cols)] > 0
+        taken = self.counts[np.ix_(rows, cols)] > 0
+        chosen = [t in learner.topics for t, _ in topics]
+        out: list[Reason | None] = []
+        for n in range(len(cols)):
+            ranked = sorted(range(len(topics)), key=lambda k: -terms[k, n])
+            own = [topics[k][0] for k in ranked if in_topic[k, n] and chosen[k]]
+            if own and learner.goals:  # in a topic the learner chose, next to the goal they gave
+                out.append({"kind": "goal", "goal": learner.goals[0], "topic": own[0]})
+                continue
+            popular = next((topics[k][0] for k in ranked if taken[k, n]), None)
+            if popular is not None:
+                out.append({"kind": "popular_topic", "topic": popular})
+            elif own:
+                out.append({"kind": "topic", "topic": own[0]})
+            else:
+                out.append(None)
+        return out
 
 
 # --- global popularity (the baseline) --------------------------------------------------------
@@ -295,8 +321,8 @@ class Popular:
     def fit(self, data: Interactions, items: list[Item], learners: list[Learner]) -> None:
         self.counts = np.asarray(_binary(data).sum(axis=0)).ravel().astype(np.float32)
 
-    def score(self, learner: Learner) -> np.ndarray:
-        return self.counts
+    def score_batch(self, batch: Batch) -> np.ndarray:
+        return np.broadcast_to(self.counts, (len(batch), len(self.counts)))
 
-    def explain(self, learner: Learner, item: int) -> Reason | None:
-        return {"kind": "popular"} if self.counts[item] > 0 else None
+    def explain_many(self, learner: Learner, items: Sequence[int]) -> list[Reason | None]:
+        return [{"kind": "popular"} if self.counts[i] > 0 else None for i in items]

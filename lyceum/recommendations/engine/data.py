@@ -15,6 +15,7 @@ and ``item_keys`` (course ids, or whatever a CSV file names). Two sources:
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -73,11 +74,12 @@ class Interactions:
         )
 
     def history(self) -> list[dict[int, float]]:
-        """Per user index: ``{item index: weight}``."""
-        out: list[dict[int, float]] = [{} for _ in range(self.n_users)]
-        for u, i, w in zip(self.users.tolist(), self.items.tolist(), self.weights.tolist(), strict=True):
-            out[u][i] = out[u].get(i, 0.0) + w
-        return out
+        """Per user index: ``{item index: weight}`` (pairs are unique: both builders merge them)."""
+        order = np.argsort(self.users, kind="stable")
+        items = self.items[order].tolist()
+        weights = self.weights[order].tolist()
+        bounds = np.searchsorted(self.users[order], np.arange(self.n_users + 1)).tolist()
+        return [dict(zip(items[a:b], weights[a:b], strict=True)) for a, b in itertools.pairwise(bounds)]
 
 
 def interactions_from_rows(
@@ -86,26 +88,58 @@ def interactions_from_rows(
     """Build from ``(user key, item key, timestamp, weight)`` rows: pairs are merged (weights
     summed, earliest time kept). ``item_keys`` pre-registers items (a catalogue course nobody
     took yet is still an item)."""
-    user_index: dict[Any, int] = {}
+    rows = list(rows)
+    return interactions_from_arrays(
+        [r[0] for r in rows],
+        [r[1] for r in rows],
+        np.array([r[2] for r in rows], dtype=np.float64),
+        np.array([r[3] for r in rows], dtype=np.float64),
+        item_keys=item_keys,
+    )
+
+
+def _first_seen(keys: Sequence[Any] | np.ndarray) -> tuple[list[Any], np.ndarray]:
+    """(distinct keys in order of first appearance, index of each row's key in that list)."""
+    if not len(keys):
+        return [], np.zeros(0, dtype=np.int64)
+    distinct, first, inverse = np.unique(np.asarray(keys), return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return distinct[order].tolist(), rank[inverse.ravel()]
+
+
+def interactions_from_arrays(
+    users: Sequence[Any] | np.ndarray,
+    items: Sequence[Any] | np.ndarray,
+    times: np.ndarray,
+    weights: np.ndarray,
+    *,
+    item_keys: Sequence[Any] = (),
+) -> Interactions:
+    """``interactions_from_rows`` over columns (one entry per signal), vectorised: keys are
+    numbered in order of first appearance (pre-registered items first), pairs keep the order
+    of their first signal."""
+    user_keys, u = _first_seen(users)
+    seen_items, i_local = _first_seen(items)
     item_index: dict[Any, int] = {key: n for n, key in enumerate(dict.fromkeys(item_keys))}
-    pairs: dict[tuple[int, int], list[float]] = {}
-    for user, item, ts, weight in rows:
-        u = user_index.setdefault(user, len(user_index))
-        i = item_index.setdefault(item, len(item_index))
-        seen = pairs.get((u, i))
-        if seen is None:
-            pairs[(u, i)] = [float(weight), float(ts)]
-        else:
-            seen[0] += float(weight)
-            seen[1] = min(seen[1], float(ts))
-    keys = list(pairs)
+    for key in seen_items:
+        item_index.setdefault(key, len(item_index))
+    i = np.array([item_index[key] for key in seen_items], dtype=np.int64)[i_local] if len(i_local) else i_local
+    pair = u * max(len(item_index), 1) + i
+    distinct, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    summed = np.bincount(inverse, weights=np.asarray(weights, dtype=np.float64), minlength=len(distinct))
+    earliest = np.full(len(distinct), np.inf)
+    np.minimum.at(earliest, inverse, np.asarray(times, dtype=np.float64))
+    order = np.argsort(first, kind="stable")  # pairs in order of their first signal
     return Interactions(
-        user_keys=list(user_index),
+        user_keys=user_keys,
         item_keys=list(item_index),
-        users=np.fromiter((k[0] for k in keys), dtype=np.int32, count=len(keys)),
-        items=np.fromiter((k[1] for k in keys), dtype=np.int32, count=len(keys)),
-        weights=np.fromiter((pairs[k][0] for k in keys), dtype=np.float32, count=len(keys)),
-        times=np.fromiter((pairs[k][1] for k in keys), dtype=np.float64, count=len(keys)),
+        users=u[first[order]].astype(np.int32),
+        items=i[first[order]].astype(np.int32),
+        weights=summed[order].astype(np.float32),
+        times=earliest[order],
     )
 
 
@@ -216,6 +250,48 @@ class Learner:
     goals: tuple[str, ...] = ()
 
 
+@dataclass
+class Batch:
+    """Learners ranked together: their histories and completions as sparse rows, so the
+    components score a thousand learners with a few matrix products instead of a loop."""
+
+    learners: Sequence[Learner]
+    history: sparse.csr_matrix  # learners × items: interaction weights
+    completed: sparse.csr_matrix  # learners × items: 1 where completed
+
+    def __len__(self) -> int:
+        return len(self.learners)
+
+    def taken(self) -> tuple[np.ndarray, np.ndarray]:
+        """(row, item) of every history entry."""
+        rows = np.repeat(np.arange(len(self.learners)), np.diff(self.history.indptr))
+        return rows, self.history.indices
+
+
+def batch_of(learners: Sequence[Learner], n_items: int) -> Batch:
+    def rows(per: list[dict[int, float]] | list[frozenset[int]], values: bool) -> sparse.csr_matrix:
+        lengths = np.fromiter((len(x) for x in per), dtype=np.int64, count=len(per))
+        indptr = np.zeros(len(per) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        total = int(indptr[-1])
+        cols = np.fromiter(itertools.chain.from_iterable(per), dtype=np.int64, count=total)
+        if values:
+            vals = np.fromiter(
+                itertools.chain.from_iterable(h.values() for h in per),  # type: ignore[union-attr]
+                dtype=np.float32,
+                count=total,
+            )
+        else:
+            vals = np.ones(total, dtype=np.float32)
+        return sparse.csr_matrix((vals, cols, indptr), shape=(len(per), n_items))
+
+    return Batch(
+        learners=learners,
+        history=rows([ln.history for ln in learners], True),
+        completed=rows([ln.completed for ln in learners], False),
+    )
+
+
 def level_index(level: str) -> int:
     return LEVELS.index(level) if level in LEVELS else 0
 
@@ -225,39 +301,74 @@ def level_index(level: str) -> int:
 
 def load_interactions() -> tuple[Interactions, dict[tuple[Any, Any], float]]:
     """Every learner's implicit feedback from our tables, and the completion time of each
-    completed (user, course) pair (a "because you finished X" reason needs it to be real)."""
-    from django.db.models import Count, Max
+    completed (user, course) pair (a "because you finished X" reason needs it to be real).
 
+    Millions of rows: timestamps come from the database as epoch seconds and rows as plain
+    tuples into numpy columns (``core.bulk``), never as model instances or ``datetime``s."""
+    from django.db.models import Case, Count, FloatField, Max, Value, When
+    from django.db.models.functions import Coalesce
+
+    from lyceum.core.bulk import Epoch, fetch_rows
     from lyceum.courses.models import Course
     from lyceum.feedback.models import Review
     from lyceum.learning.models import Enrollment, LessonProgress
 
-    rows: list[tuple[Any, Any, float, float]] = []
-    completed: dict[tuple[Any, Any], float] = {}
-    for user_id, course_id, created, source, done in Enrollment.objects.values_list(
-        "user_id", "course_id", "created_at", "source", "completed_at"
-    ):
-        ts = created.timestamp()
-        rows.append((user_id, course_id, ts, WEIGHTS["enrolled"]))
-        if source == "purchase":
-            rows.append((user_id, course_id, ts, WEIGHTS["purchased"]))
-        if done is not None:
-            rows.append((user_id, course_id, done.timestamp(), WEIGHTS["completed"]))
-            completed[(user_id, course_id)] = done.timestamp()
-    lessons = (
-        LessonProgress.objects.filter(completed_at__isnull=False)
-        .values("user_id", "course_id")
-        .annotate(n=Count("id"), last=Max("completed_at"))
-        .values_list("user_id", "course_id", "n", "last")
+    def table(queryset: Any, width: int) -> np.ndarray:
+        return np.array(list(fetch_rows(queryset)), dtype=np.float64).reshape(-1, width)
+
+    enrolled = table(
+        Enrollment.objects.annotate(
+            t=Epoch("created_at"),
+            bought=Case(When(source="purchase", then=Value(1.0)), default=Value(0.0), output_field=FloatField()),
+            done=Coalesce(Epoch("completed_at"), Value(-1.0), output_field=FloatField()),
+        )
+        .order_by("pk")
+        .values_list("user_id", "course_id", "t", "bought", "done"),
+        5,
     )
-    for user_id, course_id, n, last in lessons:
-        rows.append((user_id, course_id, last.timestamp(), min(WEIGHTS["lessons_max"], n * WEIGHTS["lesson"])))
-    for user_id, course_id, created in Review.objects.filter(rating__gte=4, hidden_at__isnull=True).values_list(
-        "user_id", "course_id", "created_at"
-    ):
-        rows.append((user_id, course_id, created.timestamp(), WEIGHTS["positive_review"]))
+    lessons = table(
+        LessonProgress.objects.filter(completed_at__isnull=False)
+        .order_by()
+        .values("user_id", "course_id")
+        .annotate(n=Count("id"), last=Epoch(Max("completed_at")))
+        .order_by("user_id", "course_id")
+        .values_list("user_id", "course_id", "last", "n"),
+        4,
+    )
+    reviews = table(
+        Review.objects.filter(rating__gte=4, hidden_at__isnull=True)
+        .order_by("pk")
+        .annotate(t=Epoch("created_at"))
+        .values_list("user_id", "course_id", "t"),
+        3,
+    )
+    bought = enrolled[enrolled[:, 3] > 0]
+    done = enrolled[enrolled[:, 4] >= 0]
+    columns = [  # (user, course, time, weight) per signal
+        (enrolled[:, 0], enrolled[:, 1], enrolled[:, 2], np.full(len(enrolled), WEIGHTS["enrolled"])),
+        (bought[:, 0], bought[:, 1], bought[:, 2], np.full(len(bought), WEIGHTS["purchased"])),
+        (done[:, 0], done[:, 1], done[:, 4], np.full(len(done), WEIGHTS["completed"])),
+        (
+            lessons[:, 0],
+            lessons[:, 1],
+            lessons[:, 2],
+            np.minimum(WEIGHTS["lessons_max"], lessons[:, 3] * WEIGHTS["lesson"]),
+        ),
+        (reviews[:, 0], reviews[:, 1], reviews[:, 2], np.full(len(reviews), WEIGHTS["positive_review"])),
+    ]
+    users, courses, times, weights = (np.concatenate(parts) for parts in zip(*columns, strict=True))
     item_keys = list(Course.objects.order_by("pk").values_list("pk", flat=True))
-    return interactions_from_rows(rows, item_keys=item_keys), completed
+    data = interactions_from_arrays(
+        users.astype(np.int64), courses.astype(np.int64), times, weights, item_keys=item_keys
+    )
+    completed = dict(
+        zip(
+            zip(done[:, 0].astype(np.int64).tolist(), done[:, 1].astype(np.int64).tolist(), strict=True),
+            done[:, 4].tolist(),
+            strict=True,
+        )
+    )
+    return data, completed
 
 
 def load_catalog(item_keys: Sequence[Any]) -> list[Item]:

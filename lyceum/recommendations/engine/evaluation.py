@@ -23,8 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from .data import Interactions, Item, Learner
-from .hybrid import Hybrid, Params, rank_single
+from .data import Interactions, Item, Learner, batch_of
+from .hybrid import Hybrid, Params, rank_batch
+
+BATCH = 1000
 
 
 def hit_rate(ranked: Sequence[Sequence[int]], targets: Sequence[int], k: int) -> float:
@@ -127,15 +129,15 @@ def evaluate(
     for name, component in hybrid.components.items():
         if component.available:
             rankings[name] = []
-    for u in test_users:
-        learner = learners[u]
-        rankings["hybrid"].append([s.item for s in hybrid.recommend(learner, k, explain=False)])
-        simple = hybrid.published.copy()
-        for i in learner.history:
-            simple[i] = False
+    for start in range(0, len(test_users), BATCH):
+        chunk = [learners[u] for u in test_users[start : start + BATCH]]
+        rankings["hybrid"] += [[s.item for s in recs] for recs in hybrid.recommend_batch(chunk, k, explain=False)]
+        batch = batch_of(chunk, train.n_items)
+        simple = np.repeat(hybrid.published[None, :], len(chunk), axis=0)
+        simple[batch.taken()] = False
         for name, component in hybrid.components.items():
-            if name in rankings:
-                rankings[name].append(rank_single(component, learner, simple, k))
+            if name in rankings and name != "hybrid":
+                rankings[name] += rank_batch(component, batch, simple, k)
     rows = []
     n_items = int(hybrid.published.sum())
     cold_targets = [t for t, c in zip(targets, cold, strict=True) if c]

@@ -3,12 +3,20 @@
 Writes a new ``RecommenderRun``, the top ``TOP_N`` ``Recommendation`` rows (with reasons) of
 every active learner (anyone with history or needs-survey answers), and per course up to
 ``SIMILAR_N`` "learners who took this also took" (co-enrollment, ordered with ALS item
-similarity) and ``SIMILAR_N`` content-similar ``SimilarCourse`` rows. Then deletes the rows of
-older runs and emits ``recommender.trained`` with the stats. Serving never computes.
+similarity) and ``SIMILAR_N`` content-similar ``SimilarCourse`` rows. Then marks the run
+finished (serving switches to it), emits ``recommender.trained`` with the stats and deletes the
+rows of older runs. Serving never computes.
+
+Learners are ranked ``BATCH`` at a time (``Hybrid.recommend_batch``: matrix products, not a
+loop per learner) and each batch's rows are inserted as plain rows (``core.bulk.insert_rows``:
+``COPY`` on PostgreSQL) in its own short transaction, so the site's writes never wait for the
+whole job; serving ignores the run's rows until it is finished, and a run that dies half-way
+leaves rows that the next finished run deletes.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lyceum.core import events
+from lyceum.core.bulk import insert_rows
 
 from ..models import InterestOverride, OverrideAction, Recommendation, RecommenderRun, SimilarCourse
 from .components import Collaborative, Content
@@ -27,6 +36,7 @@ from .hybrid import Hybrid, Params
 TOP_N = 20
 SIMILAR_N = 6
 BATCH = 2000
+COLUMNS = ("run_id", "user_id", "course_id", "rank", "score", "reason")
 
 
 @dataclass
@@ -86,53 +96,77 @@ def train(*, params: Params | None = None, log: Callable[[str], None] | None = N
 
     history = data.history()
     user_index = {key: n for n, key in enumerate(data.user_keys)}
+    done_by_user: dict[Any, set[int]] = {}
+    item_index = {key: n for n, key in enumerate(data.item_keys)}
+    for uid, key in completed_at:
+        item = item_index.get(key)
+        if item is not None:
+            done_by_user.setdefault(uid, set()).add(item)
 
     def learner(uid: Any) -> Learner:
         index = user_index.get(uid)
         hist = history[index] if index is not None else {}
         levels, goals = survey.get(uid, ({}, ()))
-        done = frozenset(i for i in hist if (uid, data.item_keys[i]) in completed_at)
+        done = frozenset(i for i in done_by_user.get(uid, ()) if i in hist)
         return Learner(
             key=uid, index=index, history=hist, completed=done, topics=topics.get(uid, {}), levels=levels, goals=goals
         )
 
     training = [learner(uid) for uid in data.user_keys]
     hybrid = Hybrid(params).fit(data, items, training)
+    del training
     say(f"fitted the components in {timer.lap('fit')} s")
 
-    recs: list[Recommendation] = []
-    for uid in user_ids:
-        for rank, scored in enumerate(hybrid.recommend(learner(uid), TOP_N), start=1):
-            if scored.score <= 0:
-                break
-            recs.append(
-                Recommendation(
-                    run=run, user_id=uid, course_id=data.item_keys[scored.item], rank=rank,
-                    score=scored.score, reason=scored.reason,
-                )
-            )  # fmt: skip
-    say(f"ranked {len(user_ids)} learners in {timer.lap('recommend')} s")
+    # ranked in batches; the rows go to the database as they come, each batch in its own
+    # transaction, under a run that serving ignores until it is marked finished
+    stored = 0
+    reason_json: dict[tuple[tuple[str, Any], ...], str] = {}
+    ranking = storing = 0.0
+    for start in range(0, len(user_ids), BATCH):
+        began = time.monotonic()
+        chunk = user_ids[start : start + BATCH]
+        rows: list[tuple[Any, ...]] = []
+        for uid, scored in zip(chunk, hybrid.recommend_batch([learner(uid) for uid in chunk], TOP_N), strict=True):
+            for rank, rec in enumerate(scored, start=1):
+                if rec.score <= 0:
+                    break
+                key = tuple(rec.reason.items())
+                text = reason_json.get(key)
+                if text is None:
+                    text = reason_json[key] = json.dumps(rec.reason)
+                rows.append((run.pk, uid, data.item_keys[rec.item], rank, rec.score, text))
+        middle = time.monotonic()
+        with transaction.atomic():
+            stored += insert_rows(Recommendation, COLUMNS, rows)
+        ranking += middle - began
+        storing += time.monotonic() - middle
+    timer.lap("rank_and_store")
+    timer.seconds["recommend"] = round(ranking, 3)
+    say(f"ranked {len(user_ids)} learners in {ranking:.3f} s and stored {stored} recommendations in {storing:.3f} s")
 
     similar = _similar_rows(run, hybrid)
+    with transaction.atomic():
+        SimilarCourse.objects.bulk_create(similar, batch_size=BATCH)
     timer.lap("similar")
     with transaction.atomic():
-        Recommendation.objects.bulk_create(recs, batch_size=BATCH)
-        SimilarCourse.objects.bulk_create(similar, batch_size=BATCH)
-        Recommendation.objects.exclude(run=run).delete()
-        SimilarCourse.objects.exclude(run=run).delete()
-        say(f"stored {len(recs)} recommendations and {len(similar)} similar courses in {timer.lap('store')} s")
         run.finished_at = timezone.now()
         run.stats = {
             "users": data.n_users,
             "learners": len(user_ids),
             "items": data.n_items,
             "interactions": len(data),
-            "recommendations": len(recs),
+            "recommendations": stored,
             "similar": len(similar),
             "seconds": timer.seconds,
         }
         run.save(update_fields=["finished_at", "stats"])
         events.emit("recommender.trained", actor=None, obj=run, **run.stats)
+    # serving now reads this run: the rows of older (or abandoned) runs go
+    with transaction.atomic():
+        Recommendation.objects.exclude(run=run).delete()
+        SimilarCourse.objects.exclude(run=run).delete()
+    cleanup = timer.lap("cleanup")
+    say(f"stored {stored} recommendations and {len(similar)} similar courses; older runs' rows deleted in {cleanup} s")
     return run
 
 

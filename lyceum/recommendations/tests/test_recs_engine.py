@@ -118,21 +118,18 @@ def test_enrolled_unpublished_and_far_above_level_courses_are_never_recommended(
 
 
 def test_one_level_above_with_missing_prerequisites_is_demoted():
-    import numpy as np
-
     from lyceum.recommendations.engine.data import Item, Learner
     from lyceum.recommendations.engine.hybrid import Hybrid
 
     hybrid = Hybrid(FAST)
-    hybrid.items = [
-        Item(key="basics", topic=1, level=0),
-        Item(key="mid", topic=1, level=1, prerequisites=("basics",)),
-        Item(key="adv", topic=1, level=2, prerequisites=("basics",)),
-    ]
-    hybrid.published = np.array([True, True, True])
-    hybrid.levels = np.array([0, 1, 2])
-    hybrid.prerequisites = [[], [0], [0]]
-    hybrid.gated = [1, 2]
+    hybrid.fit_catalog(
+        ["basics", "mid", "adv"],
+        [
+            Item(key="basics", topic=1, level=0),
+            Item(key="mid", topic=1, level=1, prerequisites=("basics",)),
+            Item(key="adv", topic=1, level=2, prerequisites=("basics",)),
+        ],
+    )
     beginner = Learner(key=1, levels={1: 0})
     mask, factor = hybrid.candidates(beginner)
     assert mask.tolist() == [True, True, False]  # advanced: excluded
