@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 
 from lyceum.accounts.models import LearnerGoal, TopicInterest
 from lyceum.courses.models import Course, CourseStatus
@@ -38,6 +39,11 @@ class Recommended:
     @property
     def url(self) -> str:
         return f"/courses/{self.course.slug}/"
+
+    @property
+    def click_url(self) -> str:
+        """The home page's link: records the click (``clicks.py``), then opens the course."""
+        return reverse("recommendations:clicked", args=[self.course.pk]) + f"?from=home&rank={self.rank}"
 
 
 def _latest_run() -> Subquery:

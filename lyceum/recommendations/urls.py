@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_interests, views_paths
+from . import views_clicks, views_interests, views_paths
 
 app_name = "recommendations"
 
@@ -13,4 +13,5 @@ urlpatterns: list = [
     path("paths/<slug:slug>/", views_paths.curated_detail, name="curated"),
     path("studio/paths/", views_paths.curated_manage, name="curated-manage"),
     path("operator/paths/cycles/", views_paths.prerequisite_cycles, name="cycles"),
+    path("recommended/<int:course_id>/", views_clicks.clicked, name="clicked"),
 ]

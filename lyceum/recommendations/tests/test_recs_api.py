@@ -111,7 +111,7 @@ def test_home_page_section_for_learners_only(trained, client_for, django_assert_
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert b"home-recommendations" in page.content and b"Recommended for you" in page.content
     top = Recommendation.objects.filter(user=me).order_by("rank").select_related("course").first()
-    assert f"/courses/{top.course.slug}/".encode() in page.content
+    assert f"/recommended/{top.course.pk}/?from=home&amp;rank=1".encode() in page.content  # click-through
     from lyceum.recommendations.hooks_recs import recommended_for_home
 
     with django_assert_max_num_queries(3):  # recommendations, titles, topics
