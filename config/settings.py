@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "lyceum.notifications",
     "lyceum.community",
     "lyceum.feedback",
+    "lyceum.engagement",
+    "lyceum.moderation",
     "lyceum.analytics",
     "lyceum.recommendations",
     "lyceum.api",

@@ -28,6 +28,8 @@ urlpatterns = [
     path("", include("lyceum.feedback.urls")),
     path("", include("lyceum.analytics.urls")),
     path("", include("lyceum.recommendations.urls")),
+    path("", include("lyceum.moderation.urls")),
+    path("", include("lyceum.engagement.urls")),
     path("", include("lyceum.core.urls")),
 ]
 

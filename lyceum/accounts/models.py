@@ -48,6 +48,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("can use the admin"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=tz.now)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+    # bio and avatar out of sight after moderation (the account itself keeps working)
+    profile_hidden_at = models.DateTimeField(_("profile hidden"), null=True, blank=True)
 
     objects = UserManager()
 

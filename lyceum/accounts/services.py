@@ -213,6 +213,21 @@ def user_update_profile(
     return user
 
 
+@transaction.atomic
+def profile_set_hidden(*, actor: User | None, user: User, hidden: bool, note: str = "") -> User:
+    """Hide a member's bio and avatar from others after moderation (or show them again).
+    ``actor``: a moderator or operator, or None when the system acts (member reports)."""
+    if actor is not None and not (actor.has_role(Role.MODERATOR) or actor.has_role(Role.OPERATOR)):
+        raise PermissionDenied(_("Only moderators and operators can hide profiles."))
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if (locked.profile_hidden_at is not None) == hidden:
+        return locked
+    locked.profile_hidden_at = timezone.now() if hidden else None
+    locked.save(update_fields=["profile_hidden_at"])
+    events.emit("profile.hidden" if hidden else "profile.unhidden", actor=actor, obj=locked, note=str(note)[:200])
+    return locked
+
+
 def user_set_locale(*, user: User, locale: str) -> None:
     _validate_locale(locale)
     if user.locale != locale:

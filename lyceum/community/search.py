@@ -102,9 +102,9 @@ def thread_document(thread: Thread) -> dict[str, str]:
 
 
 def thread_search_index(thread: Thread) -> bool:
-    """Put a live thread into the index (or take a deleted one out). True if indexed."""
+    """Put a live thread into the index (or take a deleted or hidden one out). True if indexed."""
     backend = _backend()
-    live = thread.deleted_at is None
+    live = thread.deleted_at is None and thread.hidden_at is None
     document = thread_document(thread) if live else {}
     with connection.cursor() as cursor:
         cursor.execute(backend.delete, [thread.pk])
@@ -122,7 +122,11 @@ def thread_search_reindex_all() -> int:
     """Rebuild the whole index (for a ``reindex_community`` command); returns how many are indexed."""
     thread_search_clear()
     indexed = 0
-    for thread in Thread.objects.filter(deleted_at__isnull=True).prefetch_related("tags").iterator(chunk_size=200):
+    for thread in (
+        Thread.objects.filter(deleted_at__isnull=True, hidden_at__isnull=True)
+        .prefetch_related("tags")
+        .iterator(chunk_size=200)
+    ):
         indexed += thread_search_index(thread)
     return indexed
 

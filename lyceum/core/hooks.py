@@ -31,6 +31,11 @@ HOOK_NAMES = frozenset(
         "learning_dashboard.sections",
         # -> list of membership plan slugs (product slugs) the user holds right now
         "member.active_plans",
+        # -> list of ``core.screening.Verdict`` for a text a member is about to publish; a
+        #    provider may raise an ``ApplicationError`` instead (muted, rules not accepted, limits)
+        "content.screen",
+        # -> list of dicts {"template": ..., "context": {...}} rendered on a member's public profile
+        "member_profile.sections",
     }
 )
 

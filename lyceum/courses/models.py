@@ -178,6 +178,9 @@ class Lesson(ReleaseRule, TimeStampedModel):
     media = models.FileField(_("media file"), upload_to=lesson_media_path, blank=True, max_length=255)
     media_type = models.CharField(max_length=100, blank=True)
     media_size = models.PositiveBigIntegerField(default=0)
+    # taken down pending a copyright (侵权) review: nobody but the course's staff can open it
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_reason = models.CharField(_("why it is withdrawn"), max_length=200, blank=True)
     live_url = models.URLField(_("live session link"), blank=True)
     live_starts_at = models.DateTimeField(_("live session starts"), null=True, blank=True)
 

@@ -103,6 +103,48 @@ def _offers(d: Mapping[str, Any], actor: str) -> str:
     return title or _("A message from the team")
 
 
+def _moderation(d: Mapping[str, Any], actor: str) -> str:
+    """``what``: the decision; ``item`` the post's title or a short excerpt; ``reason`` the
+    moderator's reason; ``until`` a formatted end of a mute."""
+    item, reason, what = _s(d, "item"), _s(d, "reason"), d.get("what")
+    texts = {
+        "held": _("“%(item)s” is waiting for a moderator's review before it is shown"),
+        "approved": _("“%(item)s” was reviewed and is shown"),
+        "hidden": _("A moderator hid “%(item)s”: %(reason)s"),
+        "deleted": _("A moderator removed “%(item)s”: %(reason)s"),
+        "edited": _("A moderator edited “%(item)s”: %(reason)s"),
+        "withdrawn": _("“%(item)s” was taken down after a copyright complaint: %(reason)s"),
+        "warned": _("A warning from the moderators: %(reason)s"),
+        "muted": _("You cannot post until %(until)s: %(reason)s"),
+        "banned": _("You can no longer post in the community: %(reason)s"),
+        "lifted": _("The moderators lifted a restriction on your account"),
+        "appeal_upheld": _("Your appeal was accepted and the decision undone"),
+        "appeal_rejected": _("Your appeal was reviewed and the decision stands: %(reason)s"),
+        "report_resolved": _("Thank you: the moderators acted on your report of “%(item)s”"),
+    }
+    text = texts.get(str(what), _("A moderation decision about your account: %(reason)s"))
+    return text % {"item": item, "reason": reason, "until": _s(d, "until")}
+
+
+def _achievements(d: Mapping[str, Any], actor: str) -> str:
+    """``what``: badge | level | reward; ``name`` the badge's or level's name in the recipient's
+    language at the time (both names stored as ``name_en`` / ``name_zh`` when known)."""
+    from django.utils.translation import get_language
+
+    zh = (get_language() or "").startswith("zh")
+    name = _s(d, "name_zh" if zh and d.get("name_zh") else "name_en") or _s(d, "name")
+    what = d.get("what")
+    if what == "badge":
+        return _("You earned the badge “%(name)s”") % {"name": name}
+    if what == "level":
+        return _("You reached level %(level)s: %(name)s") % {"level": _s(d, "level"), "name": name}
+    if what == "reward":
+        return _("You redeemed %(points)s points for “%(name)s”; your coupon: %(coupon)s") % {
+            "points": _s(d, "points"), "name": name, "coupon": _s(d, "coupon"),
+        }  # fmt: skip
+    return _("News about your points")
+
+
 _RENDERERS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     Kind.REPLY: _reply,
     Kind.MENTION: _mention,
@@ -112,6 +154,8 @@ _RENDERERS: dict[str, Callable[[Mapping[str, Any], str], str]] = {
     Kind.ANNOUNCEMENT: _announcement,
     Kind.FEEDBACK: _feedback,
     Kind.OFFERS: _offers,
+    Kind.MODERATION: _moderation,
+    Kind.ACHIEVEMENTS: _achievements,
 }
 
 

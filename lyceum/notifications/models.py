@@ -21,6 +21,8 @@ class Kind(models.TextChoices):
     ANNOUNCEMENT = "announcement", _("Announcements in my courses and spaces")
     FEEDBACK = "feedback", _("Replies to my reviews and surveys for me")
     OFFERS = "offers", _("Messages and offers from the team")
+    MODERATION = "moderation", _("Moderation decisions about my posts and reports")
+    ACHIEVEMENTS = "achievements", _("Badges, levels and rewards")
 
 
 class Channel(models.TextChoices):
@@ -39,6 +41,8 @@ DEFAULT_CHANNELS: dict[str, str] = {
     Kind.ANNOUNCEMENT: Channel.EMAIL,
     Kind.FEEDBACK: Channel.IN_APP,
     Kind.OFFERS: Channel.EMAIL,
+    Kind.MODERATION: Channel.EMAIL,
+    Kind.ACHIEVEMENTS: Channel.IN_APP,
 }
 
 

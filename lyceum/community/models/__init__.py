@@ -9,6 +9,7 @@ from .groups import CheckIn, GroupMembership, GroupPost, GroupRole, GroupVisibil
 from .spaces import (
     Bookmark,
     CommunityTag,
+    HiddenReason,
     Mention,
     PostPolicy,
     Reply,
@@ -33,6 +34,7 @@ __all__ = [
     "GroupPost",
     "GroupRole",
     "GroupVisibility",
+    "HiddenReason",
     "LiveEvent",
     "Mention",
     "PostPolicy",

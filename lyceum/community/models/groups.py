@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from lyceum.core.models import TimeStampedModel
 
+from .spaces import HiddenReason
+
 GROUP_SIZE_MAX = 200
 
 
@@ -43,6 +45,8 @@ class StudyGroup(TimeStampedModel):
     member_count = models.PositiveSmallIntegerField(default=0)
     last_activity_at = models.DateTimeField(default=timezone.now)
     archived_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)  # out of sight pending moderation
+    hidden_reason = models.CharField(max_length=12, choices=HiddenReason.choices, blank=True)
 
     class Meta:
         ordering = ["-last_activity_at"]
@@ -81,6 +85,8 @@ class GroupPost(TimeStampedModel):
     body = models.TextField(_("message"), max_length=4000)
     body_html = models.TextField(blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.CharField(max_length=12, choices=HiddenReason.choices, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

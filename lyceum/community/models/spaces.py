@@ -82,6 +82,15 @@ class CommunityTag(models.Model):
         return self.name
 
 
+class HiddenReason(models.TextChoices):
+    """Why a post, group or profile is out of sight pending (or after) moderation."""
+
+    HELD = "held", _("Held for review by the spam filter")
+    REPORTS = "reports", _("Hidden after reports from members")
+    MODERATOR = "moderator", _("Hidden by a moderator")
+    TAKEDOWN = "takedown", _("Taken down after a copyright complaint")
+
+
 class ThreadKind(models.TextChoices):
     DISCUSSION = "discussion", _("Discussion")
     QUESTION = "question", pgettext_lazy("thread kind", "Question")
@@ -110,6 +119,9 @@ class Thread(TimeStampedModel):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # out of sight for everyone but its author and staff (``HiddenReason``), not deleted
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.CharField(max_length=12, choices=HiddenReason.choices, blank=True)
     # Denormalised counters, kept by the services (lists never count rows).
     reply_count = models.PositiveIntegerField(default=0)
     score = models.IntegerField(default=0)
@@ -132,6 +144,10 @@ class Thread(TimeStampedModel):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
 
 class Reply(TimeStampedModel):
     """A reply to a thread; ``parent`` nests one level (a reply to a top-level reply)."""
@@ -147,6 +163,8 @@ class Reply(TimeStampedModel):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.CharField(max_length=12, choices=HiddenReason.choices, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -159,6 +177,10 @@ class Reply(TimeStampedModel):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
 
 class Revision(models.Model):

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
-from django.db.models import Value
-from django.db.models.functions import Coalesce
+from django.db.models import DateTimeField, Value
+from django.db.models.functions import Cast, Coalesce
 
 from lyceum.core import bulk
 from lyceum.core.models import Event
@@ -26,15 +26,12 @@ def test_epoch_is_the_seconds_since_1970_of_the_stored_datetime():
     assert got[1] == pytest.approx(WHEN.timestamp(), abs=1e-3)  # sub-second part kept
 
 
-def test_epoch_of_null_is_null_and_coalesces(learner):
-    from lyceum.accounts.models import User
+def test_epoch_of_null_is_null_and_coalesces():
+    Event.objects.create(name="user.signed_in", occurred_at=WHEN)
+    never = Cast(Value(None), output_field=DateTimeField())  # e.g. a course not completed yet
 
-    User.objects.filter(pk=learner.pk).update(last_login=None)  # never signed in
-    row = (
-        User.objects.filter(pk=learner.pk)
-        .annotate(t=bulk.Epoch("last_login"), d=Coalesce(bulk.Epoch("last_login"), Value(-1.0)))
-        .values_list("t", "d")
-    )
+    row = Event.objects.annotate(t=bulk.Epoch(never), d=Coalesce(bulk.Epoch(never), Value(-1.0))).values_list("t", "d")
+
     assert list(row) == [(None, -1.0)]
 
 

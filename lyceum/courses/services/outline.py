@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from lyceum.accounts.models import User
 from lyceum.core import events
-from lyceum.core.errors import ValidationFailed
+from lyceum.core.errors import PermissionDenied, ValidationFailed
 
 from .. import media
 from ..models import (
@@ -311,3 +311,28 @@ def lesson_reorder(*, actor: User, module: Module, lesson_ids: list[int]) -> lis
     _touch(module.course)
     _emit_course_updated(actor, module.course, part="lesson", action="reordered", module_id=module.pk)
     return ordered
+
+
+@transaction.atomic
+def lesson_set_withdrawn(*, actor: User | None, lesson: Lesson, withdrawn: bool, reason: str = "") -> Lesson:
+    """Take a lesson down pending a copyright (侵权) review, or restore it. Only operators (or
+    the system, ``actor`` None) do this; the course's own staff can still open it to fix it."""
+    if actor is not None and not actor.has_role("operator"):
+        raise PermissionDenied(_("Only operators can take lessons down."))
+    clean_reason = str(reason or "").strip()[:200]
+    if withdrawn and not clean_reason:
+        raise ValidationFailed(_("Say why the lesson is taken down."), field="reason")
+    locked = Lesson.objects.select_for_update().get(pk=lesson.pk)
+    if (locked.withdrawn_at is not None) == withdrawn:
+        return locked
+    locked.withdrawn_at = timezone.now() if withdrawn else None
+    locked.withdrawn_reason = clean_reason if withdrawn else ""
+    locked.save(update_fields=["withdrawn_at", "withdrawn_reason", "updated_at"])
+    events.emit(
+        "lesson.withdrawn" if withdrawn else "lesson.restored",
+        actor=actor,
+        obj=locked,
+        course=locked.course_id,
+        reason=clean_reason,
+    )
+    return locked

@@ -171,7 +171,7 @@ def test_unsubscribe_one_click_post_needs_no_csrf_token(learner):
     assert set(Preference.objects.filter(user=learner, channel=Channel.IN_APP).values_list("kind", flat=True)) == {
         str(kind) for kind in mailed_by_default
     }
-    assert len(mailed_by_default) == 6
+    assert len(mailed_by_default) == 7  # reply, mention, accepted, events, announcements, offers, moderation
 
 
 @pytest.mark.parametrize("token", ["forged", "WzEsInJlcGx5Il0:forgedsignature"])
