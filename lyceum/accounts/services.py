@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lyceum.core import events
+from lyceum.core import events, screening
 from lyceum.core.errors import PermissionDenied, ValidationFailed
 
 from .models import (
@@ -181,35 +181,51 @@ def user_update_profile(
     if actor.pk != user.pk:
         raise PermissionDenied(_("You can only edit your own profile."))
     changed: list[str] = []
+    before = (user.display_name, user.bio)
     if display_name is not None:
         display_name = display_name.strip()
         if not display_name:
             raise ValidationFailed(_("Display name cannot be empty."), field="display_name")
         if len(display_name) > 80:
             raise ValidationFailed(_("Display name is at most 80 characters."), field="display_name")
+    if bio is not None and len(bio) > 2000:
+        raise ValidationFailed(_("Bio is at most 2000 characters."), field="bio")
+    locale = _validate_locale(locale) if locale is not None else None
+    timezone_name = _validate_timezone(timezone_name) if timezone_name is not None else None
+    extension = _validate_avatar(avatar) if avatar is not None else ""
+    new_name = display_name if display_name is not None else before[0]
+    new_bio = bio if bio is not None else before[1]
+    verdict = screening.Verdict()
+    if (new_name, new_bio) != before:
+        # moderation's look at the public text (a provider may refuse with an ApplicationError)
+        verdict = screening.screen(author=actor, kind="profile", text=f"{new_name}\n\n{new_bio}", obj=user)
+    if display_name is not None:
         user.display_name = display_name
         changed.append("display_name")
     if bio is not None:
-        if len(bio) > 2000:
-            raise ValidationFailed(_("Bio is at most 2000 characters."), field="bio")
         user.bio = bio
         changed.append("bio")
     if locale is not None:
-        user.locale = _validate_locale(locale)
+        user.locale = locale
         changed.append("locale")
     if timezone_name is not None:
-        user.timezone = _validate_timezone(timezone_name)
+        user.timezone = timezone_name
         changed.append("timezone")
     if avatar is not None:
-        extension = _validate_avatar(avatar)
         user.avatar.save(f"{uuid.uuid4().hex}.{extension}", avatar, save=False)
         changed.append("avatar")
     elif remove_avatar and user.avatar:
         user.avatar.delete(save=False)
         changed.append("avatar")
+    if verdict.held and user.profile_hidden_at is None:
+        # the bio is stored, but others see neither it nor the avatar until a moderator approves
+        user.profile_hidden_at = timezone.now()
+        user.save(update_fields=["profile_hidden_at"])
     if changed:
         user.save(update_fields=changed)
-        events.emit("user.profile_updated", actor=actor, obj=user, fields=sorted(changed))
+        events.emit(
+            "user.profile_updated", actor=actor, obj=user, fields=sorted(changed), screen=verdict.as_props()
+        )
     return user
 
 

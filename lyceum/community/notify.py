@@ -22,6 +22,11 @@ Who hears what:
   ``event.cancelled`` → everyone registered or waitlisted (plus ``props["user_ids"]`` when
   the cancelling service passes them, e.g. because it cancels the registrations too);
   ``event.recording_added`` → those registered (``event_reminder``).
+
+Hidden content notifies nobody: a reply, thread or group post the spam filter held
+(``props["screen"]["action"] == "hold"``) or that is hidden by the time the handler runs
+(``hidden_at`` set) is skipped, and so is a mention inside it. Approving it later does not
+send the notifications after the fact.
 """
 
 from __future__ import annotations
@@ -91,6 +96,11 @@ def _pk(event: Event) -> int | None:
         return None
 
 
+def _held(event: Event) -> bool:
+    screen = event.props.get("screen")
+    return isinstance(screen, dict) and screen.get("action") == "hold"
+
+
 def _thread_data(thread: Thread, reply: Reply | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {"thread": thread.title, "thread_id": thread.pk, "space": thread.space.name}
     if reply is not None:
@@ -103,8 +113,10 @@ def _thread_data(thread: Thread, reply: Reply | None = None) -> dict[str, Any]:
 
 @events.on("reply.created")
 def reply_created(event: Event) -> None:
+    if _held(event):
+        return
     reply = Reply.objects.select_related("author", "parent", "thread__space").filter(pk=_pk(event)).first()
-    if reply is None or reply.is_deleted or reply.thread.is_deleted:
+    if reply is None or reply.is_deleted or reply.thread.is_deleted or reply.is_hidden or reply.thread.is_hidden:
         return
     thread = reply.thread
     ids = {thread.author_id} | set(ThreadFollow.objects.filter(thread=thread).values_list("user_id", flat=True))
@@ -123,7 +135,9 @@ def reply_created(event: Event) -> None:
 @events.on("user.mentioned")
 def user_mentioned(event: Event) -> None:
     mention = Mention.objects.select_related("user", "author", "thread__space", "reply").filter(pk=_pk(event)).first()
-    if mention is None or mention.thread.is_deleted or (mention.reply is not None and mention.reply.is_deleted):
+    if mention is None or mention.thread.is_deleted or mention.thread.is_hidden:
+        return
+    if mention.reply is not None and (mention.reply.is_deleted or mention.reply.is_hidden):
         return
     if not can_read_space(mention.user, mention.thread.space):
         return
@@ -151,10 +165,10 @@ def reply_accepted(event: Event) -> None:
 
 @events.on("thread.created")
 def thread_created(event: Event) -> None:
-    if event.props.get("kind") not in (None, ThreadKind.ANNOUNCEMENT):
+    if event.props.get("kind") not in (None, ThreadKind.ANNOUNCEMENT) or _held(event):
         return  # most threads: nothing to load
     thread = Thread.objects.select_related("space", "author").filter(pk=_pk(event)).first()
-    if thread is None or thread.is_deleted or thread.kind != ThreadKind.ANNOUNCEMENT:
+    if thread is None or thread.is_deleted or thread.is_hidden or thread.kind != ThreadKind.ANNOUNCEMENT:
         return
     space = thread.space
     if space.kind != SpaceKind.COURSE or space.course_id is None or space.archived_at is not None:
@@ -176,7 +190,7 @@ def thread_created(event: Event) -> None:
 def _group_fan_out(
     *, group_id: int, actor: Any, what: str, at: Any, dedupe_key: str, rollup_source: str = "", **extra: Any
 ) -> None:
-    group = StudyGroup.objects.filter(pk=group_id, archived_at__isnull=True).first()
+    group = StudyGroup.objects.filter(pk=group_id, archived_at__isnull=True, hidden_at__isnull=True).first()
     if group is None:
         return
     members = GroupMembership.objects.filter(group=group).values_list("user_id", flat=True)
@@ -189,8 +203,10 @@ def _group_fan_out(
 
 @events.on("group.posted")
 def group_posted(event: Event) -> None:
+    if _held(event):
+        return
     post = GroupPost.objects.select_related("author").filter(pk=_pk(event)).first()
-    if post is None or post.deleted_at is not None:
+    if post is None or post.deleted_at is not None or post.hidden_at is not None:
         return
     _group_fan_out(
         group_id=post.group_id,

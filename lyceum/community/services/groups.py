@@ -28,14 +28,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lyceum.accounts.models import Topic
-from lyceum.core import ratelimit
+from lyceum.core import ratelimit, screening
 from lyceum.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from lyceum.core.events import emit
 from lyceum.core.markdown import render_markdown
 from lyceum.courses.models import Course, CourseStatus, Lesson
 
 from ..access import standing
-from ..models import CheckIn, GroupMembership, GroupPost, GroupRole, GroupVisibility, StudyGroup
+from ..models import CheckIn, GroupMembership, GroupPost, GroupRole, GroupVisibility, HiddenReason, StudyGroup
 from ..models.groups import GROUP_SIZE_MAX
 
 NAME_MIN, NAME_MAX = 2, 80
@@ -173,6 +173,15 @@ def _require_owner(group: StudyGroup, actor: Any) -> None:
         raise PermissionDenied(_("Only the organiser can do that."), code="not_the_owner")
 
 
+def _screen(*, actor: Any, kind: str, text: str, where: str = "", obj: Any = None) -> screening.Verdict:
+    """Moderation's verdict on a text before it is stored; a provider's error reaches the member."""
+    return screening.screen(author=actor, kind=kind, text=text, where=where, obj=obj)
+
+
+def _held_fields(verdict: screening.Verdict) -> dict[str, Any]:
+    return {"hidden_at": timezone.now(), "hidden_reason": HiddenReason.HELD} if verdict.held else {}
+
+
 def _new_invite_code() -> str:
     return secrets.token_urlsafe(16)  # 22 characters, fits max_length=32
 
@@ -217,6 +226,7 @@ def group_create(
     topic_obj = _topic_for(topic)
     if at is None and not ratelimit.hit(f"groups:create:{actor.pk}", RATE_CREATE):
         raise RateLimited(_("You have created many groups recently. Try again later."))
+    verdict = _screen(actor=actor, kind="group", text=f"{clean_name}\n\n{clean_description}")
     when = at or timezone.now()
     group = StudyGroup.objects.create(
         name=clean_name,
@@ -231,9 +241,18 @@ def group_create(
         invite_code=_new_invite_code(),
         member_count=1,
         last_activity_at=when,
+        **_held_fields(verdict),
     )
     GroupMembership.objects.create(group=group, user=actor, role=GroupRole.OWNER, joined_at=when)
-    emit("group.created", actor=actor, obj=group, at=at, visibility=clean_visibility, course=group.course_id)
+    emit(
+        "group.created",
+        actor=actor,
+        obj=group,
+        at=at,
+        visibility=clean_visibility,
+        course=group.course_id,
+        screen=verdict.as_props(),
+    )
     return group
 
 
@@ -274,10 +293,17 @@ def group_update(
         ]
         if old != new
     ]
+    verdict = screening.Verdict()
+    fields = ["name", "description", "visibility", "max_members", "course", "topic", "updated_at"]
+    if "name" in changed or "description" in changed:
+        verdict = _screen(actor=actor, kind="group", text=f"{clean_name}\n\n{clean_description}", obj=locked)
+        if verdict.held and locked.hidden_at is None:
+            locked.hidden_at, locked.hidden_reason = timezone.now(), HiddenReason.HELD
+            fields += ["hidden_at", "hidden_reason"]
     locked.name, locked.description, locked.visibility = clean_name, clean_description, clean_visibility
     locked.max_members, locked.course, locked.topic = size, course_obj, topic_obj
-    locked.save(update_fields=["name", "description", "visibility", "max_members", "course", "topic", "updated_at"])
-    emit("group.updated", actor=actor, obj=locked, part="details", fields=changed)
+    locked.save(update_fields=fields)
+    emit("group.updated", actor=actor, obj=locked, part="details", fields=changed, screen=verdict.as_props())
     return locked
 
 
@@ -381,13 +407,17 @@ def group_post(*, actor: Any, group: StudyGroup, body: str, at: datetime | None 
     text = clean_text(body, field="body", max_length=POST_MAX, min_length=1, multiline=True)
     if at is None and not ratelimit.hit(f"groups:post:{actor.pk}", RATE_POST):
         raise RateLimited(_("You are posting very fast. Wait a minute and try again."))
-    post = GroupPost.objects.create(group=group, author=actor, body=text, body_html=str(render_markdown(text)))
+    verdict = _screen(actor=actor, kind="group_post", text=text, where=str(group.pk))
+    post = GroupPost.objects.create(
+        group=group, author=actor, body=text, body_html=str(render_markdown(text)), **_held_fields(verdict)
+    )
     when = at or post.created_at
     if at is not None:
         GroupPost.objects.filter(pk=post.pk).update(created_at=at, updated_at=at)
         post.created_at = post.updated_at = at
-    _touch(group, when)
-    emit("group.posted", actor=actor, obj=post, at=at, group=group.pk)
+    if not verdict.held:  # a held post is no activity the group sees
+        _touch(group, when)
+    emit("group.posted", actor=actor, obj=post, at=at, group=group.pk, screen=verdict.as_props())
     return post
 
 

@@ -31,7 +31,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from lyceum.accounts.models import User
-from lyceum.core import events, ratelimit
+from lyceum.core import events, ratelimit, screening
 from lyceum.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from lyceum.core.markdown import render_markdown
 from lyceum.courses.models import Course
@@ -40,6 +40,7 @@ from .. import access, search
 from ..models import (
     Bookmark,
     CommunityTag,
+    HiddenReason,
     Mention,
     PostPolicy,
     Reply,
@@ -142,6 +143,17 @@ def _touch_space(space: Space, when: datetime, *, threads: int = 0) -> None:
     Space.objects.filter(pk=space.pk).filter(Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=when)).update(
         last_activity_at=when
     )
+
+
+def _screen(*, actor: Any, kind: str, text: str, where: str, obj: Any = None) -> screening.Verdict:
+    """Ask moderation (through ``core.screening``) about a text before it is stored; a provider's
+    ``ApplicationError`` (muted, rules not accepted, new-member limits) reaches the member as is."""
+    return screening.screen(author=actor, kind=kind, text=text, where=where, obj=obj)
+
+
+def _held_fields(verdict: screening.Verdict) -> dict[str, Any]:
+    """``hidden_at``/``hidden_reason`` for a new object the filter holds (empty otherwise)."""
+    return {"hidden_at": timezone.now(), "hidden_reason": HiddenReason.HELD} if verdict.held else {}
 
 
 def _auto_follow(user: Any, thread: Thread) -> None:
@@ -449,6 +461,7 @@ def thread_create(
     clean_tags = _clean_tags(tags)
     if rate_limit:
         _rate_limit(actor, "thread", _rate("LYCEUM_COMMUNITY_THREAD_RATE", "5/min"))
+    verdict = _screen(actor=actor, kind="thread", text=f"{clean_title}\n\n{clean_body}", where=space.slug)
     when = at or timezone.now()
     resolved = mentions_resolve(text=clean_body, space=space, participant_ids={actor.pk})
     thread = Thread.objects.create(
@@ -460,12 +473,17 @@ def thread_create(
         body_html=_render(clean_body, resolved),
         is_pinned=kind == ThreadKind.ANNOUNCEMENT,
         last_activity_at=when,
+        **_held_fields(verdict),
     )
     if at is not None:
         Thread.objects.filter(pk=thread.pk).update(created_at=at, updated_at=at)
         thread.created_at = thread.updated_at = at
     _set_tags(thread, clean_tags)
-    _touch_space(space, when, threads=1)
+    # a held thread counts in the space's thread_count (it is stored) but is no visible activity
+    if verdict.held:
+        Space.objects.filter(pk=space.pk).update(thread_count=F("thread_count") + 1)
+    else:
+        _touch_space(space, when, threads=1)
     _auto_follow(actor, thread)
     events.emit(
         "thread.created",
@@ -476,8 +494,10 @@ def thread_create(
         space_id=space.pk,
         kind=kind,
         course=space.course_id,
+        screen=verdict.as_props(),
     )
-    _record_mentions(actor=actor, thread=thread, reply=None, resolved=resolved, at=at)
+    if not verdict.held:  # nobody is told about text a moderator has not seen yet
+        _record_mentions(actor=actor, thread=thread, reply=None, resolved=resolved, at=at)
     search.thread_search_index(thread)
     return thread
 
@@ -506,17 +526,33 @@ def thread_edit(
     clean_body = _clean_body(body)
     clean_tags = _clean_tags(tags) if tags is not None else None
     changed = clean_title != thread.title or clean_body != thread.body
+    verdict = screening.Verdict()
     if changed:
+        verdict = _screen(
+            actor=actor, kind="thread", text=f"{clean_title}\n\n{clean_body}", where=thread.space.slug, obj=thread
+        )
         Revision.objects.create(thread=thread, title=thread.title, body=thread.body, edited_by=actor)
         resolved = mentions_resolve(text=clean_body, space=thread.space, participant_ids=_participant_ids(thread))
         thread.title, thread.body = clean_title, clean_body
         thread.body_html = _render(clean_body, resolved)
         thread.edited_at = timezone.now()
-        thread.save(update_fields=["title", "body", "body_html", "edited_at", "updated_at"])
-        _record_mentions(actor=thread.author, thread=thread, reply=None, resolved=resolved, at=None)
+        fields = ["title", "body", "body_html", "edited_at", "updated_at"]
+        if verdict.held and thread.hidden_at is None:
+            thread.hidden_at, thread.hidden_reason = timezone.now(), HiddenReason.HELD
+            fields += ["hidden_at", "hidden_reason"]
+        thread.save(update_fields=fields)
+        if thread.hidden_at is None:
+            _record_mentions(actor=thread.author, thread=thread, reply=None, resolved=resolved, at=None)
     if clean_tags is not None:
         _set_tags(thread, clean_tags)
-    events.emit("thread.edited", actor=actor, obj=thread, space=thread.space.slug, changed=changed)
+    events.emit(
+        "thread.edited",
+        actor=actor,
+        obj=thread,
+        space=thread.space.slug,
+        changed=changed,
+        screen=verdict.as_props(),
+    )
     search.thread_search_index(thread)
     return thread
 
@@ -607,19 +643,27 @@ def reply_create(
     clean_body = _clean_body(body)
     if rate_limit:
         _rate_limit(actor, "reply", _rate("LYCEUM_COMMUNITY_REPLY_RATE", "20/min"))
+    verdict = _screen(actor=actor, kind="reply", text=clean_body, where=thread.space.slug)
     when = at or timezone.now()
     participants = _participant_ids(thread)
     resolved = mentions_resolve(text=clean_body, space=thread.space, participant_ids=participants)
     reply = Reply.objects.create(
-        thread=thread, parent=parent, author=actor, body=clean_body, body_html=_render(clean_body, resolved)
+        thread=thread,
+        parent=parent,
+        author=actor,
+        body=clean_body,
+        body_html=_render(clean_body, resolved),
+        **_held_fields(verdict),
     )
     if at is not None:
         Reply.objects.filter(pk=reply.pk).update(created_at=at, updated_at=at)
         reply.created_at = reply.updated_at = at
+    # a held reply is stored (and counted, like a deleted one is not) but moves no activity
     Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
-    # backdated imports never move activity backwards
-    Thread.objects.filter(pk=thread.pk, last_activity_at__lt=when).update(last_activity_at=when)
-    _touch_space(thread.space, when)
+    if not verdict.held:
+        # backdated imports never move activity backwards
+        Thread.objects.filter(pk=thread.pk, last_activity_at__lt=when).update(last_activity_at=when)
+        _touch_space(thread.space, when)
     _auto_follow(actor, thread)
     events.emit(
         "reply.created",
@@ -629,8 +673,10 @@ def reply_create(
         thread=thread.pk,
         parent=parent.pk if parent is not None else None,
         space=thread.space.slug,
+        screen=verdict.as_props(),
     )
-    _record_mentions(actor=actor, thread=thread, reply=reply, resolved=resolved, at=at)
+    if not verdict.held:
+        _record_mentions(actor=actor, thread=thread, reply=reply, resolved=resolved, at=at)
     search.thread_search_index(thread)
     return reply
 
@@ -653,16 +699,30 @@ def reply_edit(*, actor: Any, reply: Reply, body: str) -> Reply:
     if not can_edit(actor, reply.author_id, reply.thread.space):
         raise PermissionDenied(_("Only the author or a moderator can edit this reply."))
     clean_body = _clean_body(body)
+    verdict = screening.Verdict()
     if clean_body != reply.body:
+        verdict = _screen(actor=actor, kind="reply", text=clean_body, where=reply.thread.space.slug, obj=reply)
         Revision.objects.create(reply=reply, body=reply.body, edited_by=actor)
         resolved = mentions_resolve(
             text=clean_body, space=reply.thread.space, participant_ids=_participant_ids(reply.thread)
         )
         reply.body, reply.body_html, reply.edited_at = clean_body, _render(clean_body, resolved), timezone.now()
-        reply.save(update_fields=["body", "body_html", "edited_at", "updated_at"])
-        _record_mentions(actor=reply.author, thread=reply.thread, reply=reply, resolved=resolved, at=None)
+        fields = ["body", "body_html", "edited_at", "updated_at"]
+        if verdict.held and reply.hidden_at is None:
+            reply.hidden_at, reply.hidden_reason = timezone.now(), HiddenReason.HELD
+            fields += ["hidden_at", "hidden_reason"]
+        reply.save(update_fields=fields)
+        if reply.hidden_at is None:
+            _record_mentions(actor=reply.author, thread=reply.thread, reply=reply, resolved=resolved, at=None)
         search.thread_search_index(reply.thread)
-    events.emit("reply.edited", actor=actor, obj=reply, thread=reply.thread_id)
+    events.emit(
+        "reply.edited",
+        actor=actor,
+        obj=reply,
+        thread=reply.thread_id,
+        space=reply.thread.space.slug,
+        screen=verdict.as_props(),
+    )
     return reply
 
 

@@ -22,8 +22,11 @@ from lyceum.community.services.groups import (
 )
 from lyceum.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from lyceum.core.models import Event
+from lyceum.core.screening import Verdict
 from lyceum.courses.models import CourseStatus
 from lyceum.learning.tests.factories import make_course
+
+PUBLISHED = Verdict().as_props()  # what the services send when no provider objects
 
 pytestmark = pytest.mark.django_db
 
@@ -206,7 +209,7 @@ def test_post_members_only_markdown_sanitised_and_event(learner, outsider):
     assert (event.object_type, event.object_id, event.props) == (
         "community.grouppost",
         str(post.pk),
-        {"group": group.pk},
+        {"group": group.pk, "screen": PUBLISHED},
     )
     with pytest.raises(PermissionDenied):
         group_post(actor=outsider, group=group, body="let me in")

@@ -33,10 +33,13 @@ from lyceum.core.errors import (
     ValidationFailed,
 )
 from lyceum.core.models import Event
+from lyceum.core.screening import Verdict
 from lyceum.courses.models import CourseStatus
 from lyceum.learning.tests.factories import make_course
 
 from .spaces_helpers import enroll, global_space, make_membership, make_reply, make_space, make_thread
+
+PUBLISHED = Verdict().as_props()  # what the services send when no provider objects
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +148,13 @@ def test_thread_create_emits_the_contract_event(learner, instructor):
     thread = make_thread(learner, space, kind=ThreadKind.QUESTION, tags=["Python", "数据 分析", "python"])
     event = _events("thread.created")[-1]
     assert event.object_id == str(thread.pk)
-    assert event.props == {"space": space.slug, "space_id": space.pk, "kind": "question", "course": course.pk}
+    assert event.props == {
+        "space": space.slug,
+        "space_id": space.pk,
+        "kind": "question",
+        "course": course.pk,
+        "screen": PUBLISHED,
+    }
     assert sorted(t.slug for t in thread.tags.all()) == ["python", "数据-分析"]
     assert ThreadFollow.objects.filter(user=learner, thread=thread).exists()
     space.refresh_from_db()
@@ -298,7 +307,7 @@ def test_reply_nesting_is_one_level(learner, outsider):
     grandchild = make_reply(outsider, thread, "grandchild", parent=child)
     assert child.parent_id == top.pk and grandchild.parent_id == top.pk
     event = _events("reply.created")[-1]
-    assert event.props == {"thread": thread.pk, "parent": top.pk, "space": "general"}
+    assert event.props == {"thread": thread.pk, "parent": top.pk, "space": "general", "screen": PUBLISHED}
     assert _events("reply.created")[0].props["parent"] is None
     thread.refresh_from_db()
     assert thread.reply_count == 3

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lyceum.accounts.models import Role
-from lyceum.core import events, ratelimit
+from lyceum.core import events, ratelimit, screening
 from lyceum.core.errors import NotAuthenticated, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from lyceum.courses.models import Course, CourseInstructor, CourseStatus
 from lyceum.courses.services.catalog import course_rating_set
@@ -153,25 +153,54 @@ def review_save(
     review = Review.objects.select_for_update().filter(course=course, user=actor).first()
     created = review is None
     if review is None:
+        verdict = screening.screen(author=actor, kind="review", text=clean_text, where=str(course.pk))
         try:
             with transaction.atomic():
-                review = Review.objects.create(course=course, user=actor, rating=clean_rating, text=clean_text)
+                review = Review.objects.create(
+                    course=course,
+                    user=actor,
+                    rating=clean_rating,
+                    text=clean_text,
+                    hidden_at=when if verdict.held else None,
+                )
         except IntegrityError:  # pragma: no cover - the course lock serialises writers
             raise ValidationFailed(_("You have already reviewed this course."), field="rating") from None
         if at is not None:
             Review.objects.filter(pk=review.pk).update(created_at=at, updated_at=at)
             review.created_at = review.updated_at = at
-        events.emit("review.posted", actor=actor, obj=review, at=at, course=course.pk, rating=clean_rating)
+        events.emit(
+            "review.posted",
+            actor=actor,
+            obj=review,
+            at=at,
+            course=course.pk,
+            rating=clean_rating,
+            screen=verdict.as_props(),
+        )
     else:
         previous = review.rating
         if previous == clean_rating and review.text == clean_text:
             return review, False
+        verdict = screening.Verdict()
+        fields = ["rating", "text", "edited_at", "updated_at"]
+        if review.text != clean_text:  # a new rating alone has no text to screen
+            verdict = screening.screen(author=actor, kind="review", text=clean_text, where=str(course.pk), obj=review)
+            if verdict.held and review.hidden_at is None:
+                review.hidden_at = when
+                fields.append("hidden_at")
         review.rating = clean_rating
         review.text = clean_text
         review.edited_at = when
-        review.save(update_fields=["rating", "text", "edited_at", "updated_at"])
+        review.save(update_fields=fields)
         events.emit(
-            "review.edited", actor=actor, obj=review, at=at, course=course.pk, rating=clean_rating, previous=previous
+            "review.edited",
+            actor=actor,
+            obj=review,
+            at=at,
+            course=course.pk,
+            rating=clean_rating,
+            previous=previous,
+            screen=verdict.as_props(),
         )
     course_rating_refresh(course_id=course.pk)
     return review, created
@@ -225,10 +254,12 @@ def review_helpful_toggle(
 
 @transaction.atomic
 def review_hide(*, actor: Any, review: Review, hidden: bool = True, reason: str = "") -> Review:
-    """Moderators and operators hide a review (kept for the record) or show it again."""
-    _require_user(actor)
-    if not user_may_moderate_reviews(actor):
-        raise PermissionDenied(_("Only moderators can hide reviews."), code="not_moderator")
+    """Moderators and operators hide a review (kept for the record) or show it again;
+    ``actor=None`` is the system acting (enough member reports, the spam filter's hold)."""
+    if actor is not None:
+        _require_user(actor)
+        if not user_may_moderate_reviews(actor):
+            raise PermissionDenied(_("Only moderators can hide reviews."), code="not_moderator")
     _lock_course(review.course_id)
     review = Review.objects.select_for_update().get(pk=review.pk)
     if (review.hidden_at is not None) == hidden:

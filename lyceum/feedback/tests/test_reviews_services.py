@@ -8,6 +8,7 @@ from conftest import make_user
 from lyceum.accounts.models import Role
 from lyceum.core.errors import NotAuthenticated, PermissionDenied, RateLimited, ValidationFailed
 from lyceum.core.models import Event
+from lyceum.core.screening import Verdict
 from lyceum.feedback.models import Review, ReviewHelpful
 from lyceum.feedback.selectors.reviews import rating_summary, stars
 from lyceum.feedback.services.reviews import (
@@ -19,6 +20,8 @@ from lyceum.feedback.services.reviews import (
 from lyceum.learning.models import Enrollment
 from lyceum.learning.services import enrollment_create, enrollment_revoke
 from lyceum.learning.tests.factories import make_course
+
+PUBLISHED = Verdict().as_props()  # what the services send when no provider objects
 
 
 @pytest.fixture
@@ -44,7 +47,7 @@ def test_an_enrolled_learner_reviews_once_and_the_event_says_what(enrolled, cour
     assert created is True
     assert (review.rating, review.text) == (5, "Great pace.")
     event = Event.objects.get(name="review.posted")
-    assert event.props == {"course": course.pk, "rating": 5}
+    assert event.props == {"course": course.pk, "rating": 5, "screen": PUBLISHED}
     course.refresh_from_db()
     assert (course.rating_avg, course.rating_count) == (Decimal("5.00"), 1)
 
@@ -57,7 +60,7 @@ def test_editing_keeps_one_review_and_emits_the_previous_rating(enrolled, course
     assert Review.objects.filter(course=course, user=enrolled).count() == 1
     assert review.edited_at is not None
     event = Event.objects.get(name="review.edited")
-    assert event.props == {"course": course.pk, "rating": 2, "previous": 5}
+    assert event.props == {"course": course.pk, "rating": 2, "previous": 5, "screen": PUBLISHED}
     course.refresh_from_db()
     assert (course.rating_avg, course.rating_count) == (Decimal("2.00"), 1)
 
