@@ -166,7 +166,10 @@ LYCEUM_JOBS = [
     ("build_profiles", 86400),  # interest profiles (recommendations/profile.py), before the recommender trains
     ("train_recommender", 86400),  # refits the course recommender and stores every learner's top 20
     ("replan_paths", 86400),  # re-plans learning paths that fell behind, completes finished ones
+    ("award_badges", 3600),  # engagement: the previous month's top contributor badge, once per month
 ]
+# Points per action and daily caps (engagement/rules.py), JSON overrides: {"upvote_received": [2, 20]}
+LYCEUM_POINTS = json.loads(env_str("LYCEUM_POINTS", "{}") or "{}")
 
 # --- Accounts -------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from lyceum.community.api_events import router as events_router
 from lyceum.community.api_groups import router as groups_router
 from lyceum.core.errors import ApplicationError
 from lyceum.courses.api import router as courses_router
+from lyceum.engagement.api import router as engagement_router
 from lyceum.feedback.api import router as feedback_router
 from lyceum.learning.api import router as learning_router
 from lyceum.notifications.api import router as notifications_router
@@ -48,6 +49,7 @@ api.add_router("/", notifications_router)
 api.add_router("/", feedback_router)
 api.add_router("/", analytics_router)
 api.add_router("/", recommendations_router)
+api.add_router("/", engagement_router)
 
 
 def _error(request: HttpRequest, status: int, payload: dict[str, object]) -> HttpResponse:

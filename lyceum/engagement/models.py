@@ -97,7 +97,6 @@ class StudyDay(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_days")
     day = models.DateField(_("day"))
-    activities = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["-day"]
@@ -157,3 +156,18 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.reward_id}"
+
+
+class DailyCheckIn(models.Model):
+    """签到: one per member and local day (the points come from the ``daily.checked_in`` handler)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_checkins")
+    day = models.DateField(_("day"))
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="engagement_daily_checkin_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"
