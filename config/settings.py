@@ -353,6 +353,10 @@ LYCEUM_COMMUNITY_THREAD_RATE = env_str("LYCEUM_COMMUNITY_THREAD_RATE", "5/min")
 LYCEUM_COMMUNITY_REPLY_RATE = env_str("LYCEUM_COMMUNITY_REPLY_RATE", "20/min")
 LYCEUM_FEEDBACK_REVIEW_RATE = env_str("LYCEUM_FEEDBACK_REVIEW_RATE", "10/h")
 LYCEUM_FEEDBACK_HELPFUL_RATE = env_str("LYCEUM_FEEDBACK_HELPFUL_RATE", "60/min")
+# Moderation: report weight (trusted members count 2) that hides a target pending review; limits.
+LYCEUM_REPORTS_TO_HIDE = env_int("LYCEUM_REPORTS_TO_HIDE", 3)
+LYCEUM_REPORT_RATE = env_str("LYCEUM_REPORT_RATE", "20/h")
+LYCEUM_TAKEDOWN_RATE = env_str("LYCEUM_TAKEDOWN_RATE", "5/h")
 
 # --- Logging ----------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from lyceum.courses.api import router as courses_router
 from lyceum.engagement.api import router as engagement_router
 from lyceum.feedback.api import router as feedback_router
 from lyceum.learning.api import router as learning_router
+from lyceum.moderation.api import router as moderation_router
 from lyceum.notifications.api import router as notifications_router
 from lyceum.recommendations.api import router as recommendations_router
 
@@ -49,6 +50,7 @@ api.add_router("/", notifications_router)
 api.add_router("/", feedback_router)
 api.add_router("/", analytics_router)
 api.add_router("/", recommendations_router)
+api.add_router("/", moderation_router)
 api.add_router("/", engagement_router)
 
 
