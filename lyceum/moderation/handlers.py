@@ -10,6 +10,7 @@ run twice (Celery retries): the log row and the notice are written once per case
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import transaction
 
@@ -57,7 +58,8 @@ def screened_content(event: Event) -> None:
             score = float(screen.get("score") or 0.0)
         except (TypeError, ValueError):
             score = 0.0
-        signals = screen.get("signals") if isinstance(screen.get("signals"), list) else []
+        raw_signals = screen.get("signals")
+        signals: list[Any] = raw_signals if isinstance(raw_signals, list) else []
         case.detector_score = max(score, case.detector_score or 0.0)
         case.detector_signals = signals[:20]
         if event.name.endswith((".edited", ".updated", ".profile_updated")) or not case.text:

@@ -3,9 +3,9 @@ moderation notices and appeals, and the copyright (侵权) complaint form."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -45,7 +45,7 @@ def rules_page(request: HttpRequest) -> HttpResponse:
     form = None
     if request.method == "POST":
         if not request.user.is_authenticated:
-            return redirect(f"{settings.LOGIN_URL}?next={reverse('moderation:rules')}")
+            return redirect_to_login(reverse("moderation:rules"))
         form = RulesAcceptForm(request.POST)
         if form.is_valid():
             try:
