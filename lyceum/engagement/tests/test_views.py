@@ -12,7 +12,7 @@ from .helpers import give_points, make_reward
 PAGES = ["/me/points/", "/rewards/", "/leaderboards/", "/leaderboards/?period=month"]
 
 
-@pytest.mark.parametrize("url", PAGES + ["/operator/rewards/"])
+@pytest.mark.parametrize("url", [*PAGES, "/operator/rewards/"])
 def test_visitors_are_sent_to_sign_in(client, url):
     response = client.get(url)
 
