@@ -166,6 +166,7 @@ LYCEUM_JOBS = [
     ("build_profiles", 86400),  # interest profiles (recommendations/profile.py), before the recommender trains
     ("train_recommender", 86400),  # refits the course recommender and stores every learner's top 20
     ("replan_paths", 86400),  # re-plans learning paths that fell behind, completes finished ones
+    ("train_spam", 86400),  # refits the spam/ad classifier on the seed set plus moderators' decisions
     ("award_badges", 3600),  # engagement: the previous month's top contributor badge, once per month
 ]
 # Points per action and daily caps (engagement/rules.py), JSON overrides: {"upvote_received": [2, 20]}
@@ -357,6 +358,30 @@ LYCEUM_FEEDBACK_HELPFUL_RATE = env_str("LYCEUM_FEEDBACK_HELPFUL_RATE", "60/min")
 LYCEUM_REPORTS_TO_HIDE = env_int("LYCEUM_REPORTS_TO_HIDE", 3)
 LYCEUM_REPORT_RATE = env_str("LYCEUM_REPORT_RATE", "20/h")
 LYCEUM_TAKEDOWN_RATE = env_str("LYCEUM_TAKEDOWN_RATE", "5/h")
+
+
+def _env_score(name: str, default: float) -> float:
+    raw = env_str(name, str(default)).strip() or str(default)
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number between 0 and 1, got {raw!r}") from exc
+    if not 0.0 <= value <= 1.0:
+        raise ImproperlyConfigured(f"{name} must be between 0 and 1, got {raw!r}")
+    return value
+
+
+# The spam/ad filter (moderation/detection): a post scoring at least the hold score is kept out
+# of sight until a moderator approves it; at least the queue score, shown and queued for a look.
+LYCEUM_SPAM_HOLD_SCORE = _env_score("LYCEUM_SPAM_HOLD_SCORE", 0.8)
+LYCEUM_SPAM_QUEUE_SCORE = _env_score("LYCEUM_SPAM_QUEUE_SCORE", 0.5)
+if LYCEUM_SPAM_QUEUE_SCORE > LYCEUM_SPAM_HOLD_SCORE:
+    raise ImproperlyConfigured("LYCEUM_SPAM_QUEUE_SCORE must not be above LYCEUM_SPAM_HOLD_SCORE")
+# Accounts younger than this many days (or at trust level 0) are flagged for external links.
+LYCEUM_NEW_ACCOUNT_DAYS = env_int("LYCEUM_NEW_ACCOUNT_DAYS", 3)
+# A burst: more than LYCEUM_SPAM_BURST_POSTS posts by one member within LYCEUM_SPAM_BURST_MINUTES.
+LYCEUM_SPAM_BURST_POSTS = env_int("LYCEUM_SPAM_BURST_POSTS", 6)
+LYCEUM_SPAM_BURST_MINUTES = env_int("LYCEUM_SPAM_BURST_MINUTES", 10)
 
 # --- Logging ----------------------------------------------------------------------------------
 
