@@ -7,11 +7,14 @@ For every text a member is about to publish (``core.screening.screen``), in this
 2. an active ban or mute refuses the post (``PermissionDenied``, code ``banned``/``muted``);
 3. community posts (threads, replies, groups, group posts) need the rules in force accepted
    (``PermissionDenied``, code ``rules_not_accepted``);
-4. a new community post counts against the member's hourly limit for their trust level
-   (``RateLimited``; ``detection/limits.py`` has the table);
-5. the detector scores the text (``detection``): hold, queue or publish;
-6. a post that is not held and links to another site from a trust-level-0 member is refused
-   (``ValidationFailed`` on ``body``): links open up at level 1.
+4. the detector scores the text (``detection``): hold, queue or publish;
+5. a post that is not held and links to another site from a trust-level-0 member is refused
+   (``ValidationFailed`` on ``body``): links open up at level 1;
+6. a new community post counts against the member's hourly limit for their trust level
+   (``RateLimited``; ``detection/limits.py`` has the table).
+
+Instructors have no new-member limits. Edits (``obj`` given) count for no limit but are
+otherwise screened like new posts: a muted member cannot edit either.
 
 The post is then remembered (24 h, in the cache) for the "same text in another place" and
 "posting burst" rules.
@@ -98,8 +101,6 @@ def screen_content(*, author: Any, kind: str, text: str, where: str = "", obj: A
         check_rules(author)
     exempt = author.has_role("instructor")
     level = limits.trust_level(author)
-    if new_post and kind in COMMUNITY_KINDS and not exempt:
-        limits.check_rate(user=author, level=level)
     score, signals = assess(
         text=text,
         newcomer=not exempt and is_newcomer(author, level),
@@ -110,6 +111,8 @@ def screen_content(*, author: Any, kind: str, text: str, where: str = "", obj: A
     action = action_for(score)
     if action != HOLD and not exempt:
         limits.check_links(level=level, external_hosts=rules.external_hosts(text))
+    if new_post and kind in COMMUNITY_KINDS and not exempt:
+        limits.check_rate(user=author, level=level)
     rules.remember(author_id=author.pk, text=text, where=where, new_post=new_post)
     return [Verdict(action=action, score=score, signals=tuple(signals))]
 

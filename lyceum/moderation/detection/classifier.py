@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -174,7 +175,9 @@ def evaluate(texts: list[str], labels: list[int], *, seed: int = 0, shuffle_labe
     if shuffle_labels:
         y = np.random.default_rng(seed).permutation(y)
     if min(int(y.sum()), int(len(y) - y.sum())) < MIN_PER_CLASS:
-        raise ValidationFailed(f"Training needs at least {MIN_PER_CLASS} examples of spam and of normal posts.")
+        raise ValidationFailed(
+            _("Training needs at least %(n)s examples of spam and of normal posts.") % {"n": MIN_PER_CLASS}
+        )
     x_train, x_test, y_train, y_test = train_test_split(texts, y, test_size=TEST_SIZE, random_state=seed, stratify=y)
     fitted = fit(list(x_train), [int(v) for v in y_train])
     predicted = (fitted.probabilities(list(x_test)) >= THRESHOLD).astype(int)

@@ -255,3 +255,11 @@ def test_trust_levels_come_from_engagement(member, monkeypatch):
     level = limits.trust_level(member)
     assert isinstance(level, int) and 0 <= level <= 4
     assert screen(author=member, kind="review", text=NORMAL).action == "publish"
+
+
+def test_a_refused_link_does_not_use_up_the_hourly_limit(member, _trust):
+    _trust[member.pk] = 0
+    for _ in range(limits.LIMITS[0].posts_per_hour + 1):
+        with pytest.raises(ValidationFailed):
+            screen(author=member, kind="reply", text="My notes: https://myblog.example.net/python-notes")
+    assert screen(author=member, kind="reply", text=NORMAL).action == "publish"
