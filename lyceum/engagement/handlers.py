@@ -46,8 +46,9 @@ def _user(user_id: Any) -> Any:
 def _study(event: Event) -> None:
     if event.actor is None:
         return
-    services.study_day_record(user=event.actor, at=event.occurred_at)
-    services.badges_check(user=event.actor, slugs=STREAK_BADGES, at=event.occurred_at)
+    _day, new = services.study_day_record(user=event.actor, at=event.occurred_at)
+    if new:
+        services.badges_check(user=event.actor, slugs=STREAK_BADGES, at=event.occurred_at)
 
 
 # --------------------------------------------------------------------------- learning
@@ -278,7 +279,10 @@ def on_review_posted(event: Event) -> None:
 
 
 def on_review_hidden(event: Event) -> None:
+    """Hidden: its points go. Shown again after the filter held it: the points it never got
+    (a review hidden and shown again earns nothing twice: one award per review)."""
     if event.props.get("hidden") is not True:
+        on_review_posted(event)
         return
     from lyceum.feedback.models import Review
 

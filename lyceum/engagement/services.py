@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -177,11 +178,14 @@ def daily_checkin(*, actor: Any, at: datetime | None = None) -> tuple[DailyCheck
     return checkin, True
 
 
-def study_day_record(*, user: Any, at: datetime) -> date:
-    """Count ``at`` as a study day in the member's time zone (idempotent)."""
+def study_day_record(*, user: Any, at: datetime) -> tuple[date, bool]:
+    """Count ``at`` as a study day in the member's time zone. Returns ``(day, new)``; a day
+    already counted costs one query (lesson views and video progress come often)."""
     day = local_day(user, at)
+    if StudyDay.objects.filter(user=user, day=day).exists():
+        return day, False
     StudyDay.objects.bulk_create([StudyDay(user=user, day=day)], ignore_conflicts=True)
-    return day
+    return day, True
 
 
 # --------------------------------------------------------------------------- badges
@@ -292,7 +296,7 @@ def reward_save(
     reward = Reward(created_by=actor) if reward is None else Reward.objects.select_for_update().get(pk=reward.pk)
     reward.title_en, reward.title_zh, reward.points_cost = clean_title, clean_title_zh, cost
     reward.percent_off, reward.amount_off = percent, amount
-    reward.currency = clean_currency if amount is not None else ""
+    reward.currency = (clean_currency or settings.LYCEUM_CURRENCY) if amount is not None else ""
     reward.valid_days, reward.stock, reward.is_active = days, clean_stock, bool(is_active)
     reward.save()
     events.emit("reward.saved", actor=actor, obj=reward, points_cost=cost, stock=clean_stock, active=reward.is_active)
