@@ -184,7 +184,7 @@ def test_help_is_clear():
 
     parser = Command().create_parser("manage.py", "train_spam")
     text = parser.format_help()
-    assert "held-out" in text and "--shuffle-labels" in text and "--seed-only" in text
+    assert "held-out" in text and "--shuffle-labels" in text and "--seed-set-only" in text
 
 
 def test_a_retrain_keeps_only_the_newest_old_models():

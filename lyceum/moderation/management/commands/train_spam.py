@@ -13,8 +13,8 @@ class Command(BaseCommand):
     help = (
         "Train the spam/ad text classifier on the shipped seed set plus moderators' decisions "
         "(resolved queue cases: hidden or deleted spam, approved posts), print precision, recall and "
-        "F1 on a stratified held-out 25 %, and store the model as the active one (older ones are "
-        "deactivated). The next post screened in each process uses it."
+        "F1 on a stratified held-out 25 %, and store the model as the active one (the five newest older "
+        "ones are kept, inactive). Every process scores with it from its next post on."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             help="sanity check: evaluate on randomly permuted labels (F1 should drop to chance); stores nothing",
         )  # fmt: skip
         parser.add_argument(
-            "--seed-only",
+            "--seed-set-only",
             action="store_true",
             help="train on the shipped seed set only, ignoring moderators' decisions",
         )
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         began = time.perf_counter()
         try:
             result = train(
-                seed=options["seed"], shuffle_labels=options["shuffle_labels"], use_cases=not options["seed_only"]
+                seed=options["seed"], shuffle_labels=options["shuffle_labels"], use_cases=not options["seed_set_only"]
             )
         except ValidationFailed as exc:
             raise CommandError(str(exc.message)) from exc
