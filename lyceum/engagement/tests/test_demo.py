@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from conftest import make_user
 from lyceum.core import events
 from lyceum.engagement import demo
 from lyceum.engagement.models import BadgeAward, DailyCheckIn, PointBalance, PointEntry, Reward, StudyDay
