@@ -88,8 +88,15 @@ def is_newcomer(user: Any, level: int) -> bool:
     return young or level == 0
 
 
+def place(kind: str, where: str) -> str:
+    """Where a post went, as the repeat rule compares it: the apps name places in their own way
+    (a space slug for threads and replies, a group or course id...), so the kind is prefixed."""
+    return f"{'space' if kind in ('thread', 'reply') else kind}:{where}"
+
+
 def screen_content(*, author: Any, kind: str, text: str, where: str = "", obj: Any = None) -> list[Verdict]:
     text = text or ""
+    where = place(kind, where)
     new_post = obj is None
     if not getattr(author, "pk", None):  # the apps never let an anonymous visitor post; nothing to say
         return []

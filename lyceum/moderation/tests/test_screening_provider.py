@@ -78,10 +78,18 @@ def test_docs_link_from_an_old_account_is_published(member):
 
 def test_the_same_text_in_two_spaces_is_flagged(member):
     text = "推荐大家看看这套学习方法，效率提高很多，有兴趣的来小组讨论"
-    first = screen(author=member, kind="thread", text=text, where="space:a")
-    second = screen(author=member, kind="thread", text=text, where="space:b")
+    first = screen(author=member, kind="thread", text=text, where="python")
+    second = screen(author=member, kind="thread", text=text, where="django")
     assert "repeated_post" not in signal_rules(first)
     assert "repeated_post" in signal_rules(second)
+    assert ("repeated_post", "space:python") in {(s["rule"], s["match"]) for s in second.signals}
+
+
+def test_places_of_different_kinds_do_not_collide(member):
+    text = "推荐大家看看这套学习方法，效率提高很多，有兴趣的来讨论"
+    screen(author=member, kind="group_post", text=text, where="12")
+    verdict = screen(author=member, kind="review", text=text, where="12")
+    assert ("repeated_post", "group_post:12") in {(s["rule"], s["match"]) for s in verdict.signals}
 
 
 @pytest.mark.parametrize("role", ["moderator", "operator"])
