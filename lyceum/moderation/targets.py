@@ -64,6 +64,11 @@ class Target:
     gone: bool  # deleted (or an erased account)
 
     @property
+    def hidden_reason(self) -> str:
+        """Why it is hidden (community ``HiddenReason``; "" where the app keeps no reason)."""
+        return str(getattr(self.obj, "hidden_reason", "") or "") if self.hidden else ""
+
+    @property
     def kind_label(self) -> str:
         return str(TargetKind(self.kind).label)
 

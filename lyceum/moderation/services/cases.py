@@ -128,8 +128,8 @@ def case_decide(
     details: dict[str, Any] = {}
     what = WHAT[ActionKind(decision)]
     if decision == ActionKind.APPROVE:
-        was_hidden = target.hidden
-        if target.hidden:
+        was_hidden = target.hidden and target.hidden_reason != HiddenReason.TAKEDOWN  # operators decide those
+        if was_hidden:
             target_set_hidden(actor=actor, target=target, hidden=False, reason="", note=clean)
         notify_author = locked.held or was_hidden
         locked.held = False

@@ -249,3 +249,26 @@ def test_every_decision_writes_exactly_one_log_row(moderator, thread, decision):
     services.case_decide(actor=moderator, case=case, decision=decision, reason="Because", mute_days=3)
     assert Action.objects.count() == 1
     assert Action.objects.get().kind == decision
+
+
+def test_approving_never_undoes_a_copyright_takedown(moderator, operator, thread):
+    from lyceum.community.services.visibility import content_set_hidden
+
+    content_set_hidden(actor=operator, obj=thread, hidden=True, reason=HiddenReason.TAKEDOWN)
+    case = queued_case(thread)
+
+    services.case_decide(actor=moderator, case=case, decision="approve", reason="Fine")
+
+    assert Thread.objects.get(pk=thread.pk).hidden_reason == HiddenReason.TAKEDOWN
+
+
+@pytest.mark.parametrize("who", ["learner", "outsider", "instructor"])
+def test_members_cannot_sanction_or_lift(request, moderator, thread, who):
+    services.case_decide(actor=moderator, case=queued_case(thread), decision="mute", reason="Spam", mute_days=1)
+    actor = request.getfixturevalue(who)
+    with pytest.raises(PermissionDenied):
+        services.sanction_apply(actor=actor, user=thread.author, kind="ban", reason="x")
+    with pytest.raises(PermissionDenied):
+        services.sanction_lift(actor=actor, sanction=Sanction.objects.get(), reason="x")
+    assert Sanction.objects.get().lifted_at is None
+    assert Action.objects.count() == 1
