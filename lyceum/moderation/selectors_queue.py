@@ -186,6 +186,11 @@ def member_notices(*, user: Any) -> list[Action]:
     )
 
 
+def my_reports(*, user: Any, limit: int = 20) -> list[Report]:
+    """What ``user`` reported, newest first, with the case's outcome."""
+    return list(Report.objects.filter(reporter_id=user.pk).select_related("case").order_by("-created_at")[:limit])
+
+
 def active_sanctions(*, user: Any) -> list[Sanction]:
     return list(Sanction.objects.filter(user_id=user.pk, lifted_at__isnull=True).order_by("-starts_at"))
 

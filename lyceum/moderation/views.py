@@ -22,7 +22,7 @@ from lyceum.core.ratelimit import client_ip
 from .forms import AppealForm, ReportForm, RulesAcceptForm, TakedownForm
 from .models import Action, TakedownRequest
 from .selectors import has_accepted_rules, rules_in_force
-from .selectors_queue import active_sanctions, member_notices
+from .selectors_queue import active_sanctions, member_notices, my_reports
 from .services import appeals, reports, rules, takedowns
 from .services.appeals import action_appealable
 from .targets import REPORTABLE, target_get, target_readable
@@ -124,7 +124,12 @@ def my_notices(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "moderation/my_notices.html",
-        {"rows": rows, "sanctions": active_sanctions(user=request.user), "form": AppealForm()},
+        {
+            "rows": rows,
+            "sanctions": active_sanctions(user=request.user),
+            "reports": my_reports(user=request.user),
+            "form": AppealForm(),
+        },
     )
 
 

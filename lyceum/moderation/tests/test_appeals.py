@@ -163,3 +163,17 @@ def test_learners_cannot_open_the_appeals_page(client_for, learner, hidden):
     assert client.get("/operator/moderation/appeals/").status_code == 403
     assert client.post(f"/operator/moderation/appeals/{appeal.pk}/decide/", {"decision": "upheld"}).status_code == 403
     assert Appeal.objects.get().status == AppealStatus.OPEN
+
+
+def test_my_notices_lists_my_reports_and_their_outcome(client_for, moderator, outsider, learner):
+    from lyceum.moderation.models import Case
+    from lyceum.moderation.services.reports import report_file
+
+    thread = make_thread(learner, title="Selling keys")
+    report_file(actor=outsider, kind="thread", target_id=thread.pk, reason="spam")
+    client = client_for(outsider)
+    assert "waiting for a moderator" in client.get("/me/moderation/").content.decode()
+
+    case_decide(actor=moderator, case=Case.objects.get(), decision="hide", reason="Ads")
+
+    assert "the moderators acted on it" in client.get("/me/moderation/").content.decode()

@@ -201,3 +201,14 @@ def test_moderators_cannot_open_the_payment_pages(client_for, moderator, path):
 def test_moderators_cannot_refund_through_the_api(api, moderator):
     response = api(moderator)("post", "/orders/ORD-1/refunds", {"amount": 100, "reason": "x"})
     assert response.status_code == 403
+
+
+def test_member_text_is_sanitised_on_the_staff_pages(client_for, moderator, outsider, learner):
+    thread = make_thread(learner, title="Hi <img src=x onerror=alert(1)>", body="<script>alert('x')</script>**bold**")
+    report_file(actor=outsider, kind="thread", target_id=thread.pk, reason="other", note="<script>alert(2)</script>")
+    case = Case.objects.get()
+    client = client_for(moderator)
+    for path in ("/operator/moderation/", f"/operator/moderation/cases/{case.pk}/"):
+        html = client.get(path).content.decode()
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "<strong>bold</strong>" in html
