@@ -100,6 +100,33 @@ def can_read_space(user: Any, space: Space) -> bool:
     return False
 
 
+def is_staff(user: Any) -> bool:
+    """A moderator or operator (at most the one roles query, shared with ``standing``)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    cached = getattr(user, "_community_access", None)
+    if cached is not None:
+        return bool(cached.staff)
+    return user.is_superuser or bool(set(user.roles) & set(STAFF_ROLES))
+
+
+def sees_hidden(user: Any, author_id: int | None) -> bool:
+    """May ``user`` see content that is hidden pending (or after) moderation? Its author and
+    staff (moderators, operators) may; everyone else never learns it exists."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (author_id is not None and author_id == user.pk) or is_staff(user)
+
+
+def visible_q(user: Any, *, author: str = "author", prefix: str = "") -> Q:
+    """The filter for lists: what is not hidden, plus the viewer's own hidden things (all for staff)."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(**{f"{prefix}hidden_at__isnull": True})
+    if is_staff(user):
+        return Q()
+    return Q(**{f"{prefix}hidden_at__isnull": True}) | Q(**{f"{prefix}{author}_id": user.pk})
+
+
 def is_space_moderator(user: Any, space: Space) -> bool:
     """Staff everywhere; a course's instructors in its course space."""
     s = standing(user)

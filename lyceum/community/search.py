@@ -90,7 +90,7 @@ def _tokens(text: str) -> str:
 
 
 def thread_document(thread: Thread) -> dict[str, str]:
-    replies = thread.replies.filter(deleted_at__isnull=True).order_by("created_at", "id")
+    replies = thread.replies.filter(deleted_at__isnull=True, hidden_at__isnull=True).order_by("created_at", "id")
     reply_text = "\n".join(replies.values_list("body", flat=True)[:REPLIES_INDEXED])
     tags = " ".join(f"{t.name} {t.slug}" for t in thread.tags.all())
     return {

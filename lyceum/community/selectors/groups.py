@@ -23,6 +23,7 @@ from lyceum.core.errors import NotFound
 from lyceum.courses.models import Lesson
 from lyceum.learning.models import Enrollment
 
+from .. import access
 from ..models import CheckIn, GroupMembership, GroupPost, GroupRole, GroupVisibility, StudyGroup
 from ..services.groups import STREAK_LOOKBACK_DAYS, local_day, streak_from_days
 
@@ -68,6 +69,7 @@ def groups_visible(*, user: Any) -> QuerySet[StudyGroup]:
     live = StudyGroup.objects.filter(archived_at__isnull=True)
     if not getattr(user, "is_authenticated", False):
         return live.none()
+    live = live.filter(access.visible_q(user, author="owner"))
     return live.filter(Q(visibility=GroupVisibility.PUBLIC) | Q(memberships__user=user)).distinct()
 
 
@@ -82,7 +84,7 @@ def group_list_for_discover(
     per_page: int = LIST_PER_PAGE,
 ) -> GroupListPage:
     my_ids = _my_group_ids(user)
-    groups = StudyGroup.objects.filter(archived_at__isnull=True)
+    groups = StudyGroup.objects.filter(archived_at__isnull=True).filter(access.visible_q(user, author="owner"))
     if mine:
         groups = groups.filter(pk__in=my_ids)
     else:
@@ -111,6 +113,7 @@ def my_groups(*, user: Any) -> list[StudyGroup]:
         return []
     return list(
         StudyGroup.objects.filter(archived_at__isnull=True, memberships__user=user)
+        .filter(Q(hidden_at__isnull=True) | Q(owner=user))  # a hidden group: its organiser's list only
         .select_related("course", "topic")
         .order_by("-last_activity_at", "-pk")
     )
@@ -128,16 +131,19 @@ def group_get_for_user(*, user: Any, group_id: int) -> tuple[StudyGroup, GroupMe
     )
     if group is None or not getattr(user, "is_authenticated", False):
         raise NotFound(_("This group does not exist."))
+    if group.hidden_at is not None and not access.sees_hidden(user, group.owner_id):
+        raise NotFound(_("This group does not exist."))  # hidden: only its organiser and staff
     membership = GroupMembership.objects.filter(group=group, user=user).first()
     if membership is None and group.visibility != GroupVisibility.PUBLIC:
-        raise NotFound(_("This group does not exist."))
+        if not (group.hidden_at is not None and access.standing(user).staff):
+            raise NotFound(_("This group does not exist."))
     return group, membership
 
 
 def group_get_by_invite(*, code: str) -> StudyGroup:
     group = (
         StudyGroup.objects.select_related("course", "topic", "owner")
-        .filter(invite_code=str(code)[:32], archived_at__isnull=True)
+        .filter(invite_code=str(code)[:32], archived_at__isnull=True, hidden_at__isnull=True)
         .first()
     )
     if group is None:
@@ -249,7 +255,7 @@ def group_page(*, user: Any, group_id: int, page: int = 1, now: datetime | None 
     result.week_minutes = sum(r.week_minutes for r in rows)
     mine = next((r for r in rows if r.membership.user_id == user.pk), None)
     result.my_streak = mine.streak if mine else 0
-    result.feed = group_feed(group=group, page=page)
+    result.feed = group_feed(group=group, page=page, user=user)
     my_today = local_day(user, now)
     result.my_checkin_today = (
         CheckIn.objects.filter(group=group, user=user, day=my_today).select_related("lesson").first()
@@ -304,12 +310,14 @@ def _fill_member_stats(
         r.progress_percent = progress.get(uid)
 
 
-def group_feed(*, group: StudyGroup, page: int = 1, per_page: int = FEED_PER_PAGE) -> FeedPage:
-    """Posts and check-ins interleaved, newest first: four queries for any page."""
+def group_feed(*, group: StudyGroup, page: int = 1, per_page: int = FEED_PER_PAGE, user: Any = None) -> FeedPage:
+    """Posts and check-ins interleaved, newest first: four queries for any page. Hidden posts
+    only for their author and staff (``user``; none when no viewer is given)."""
     page = min(max(1, page), FEED_MAX_PAGE)
     depth = page * per_page + 1
     post_keys = list(
         GroupPost.objects.filter(group=group, deleted_at__isnull=True)
+        .filter(access.visible_q(user))
         .order_by("-created_at", "-pk")
         .values_list("created_at", "pk")[:depth]
     )
@@ -344,6 +352,7 @@ def groups_for_course_page(*, course: Any, user: Any) -> list[dict[str, Any]]:
     my_ids = _my_group_ids(user)
     groups = list(
         StudyGroup.objects.filter(archived_at__isnull=True, course=course)
+        .filter(access.visible_q(user, author="owner"))
         .filter(Q(visibility=GroupVisibility.PUBLIC) | Q(pk__in=my_ids))
         .order_by("-last_activity_at", "-pk")[:20]
     )

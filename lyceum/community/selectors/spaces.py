@@ -93,7 +93,7 @@ def thread_list(
     if not access.can_read_space(user, space):
         raise NotFound(_("Not found."))
     sort, kind, tag = thread_filters_clean(sort=sort, kind=kind, tag=tag)
-    qs = _list_queryset().filter(space=space)
+    qs = _list_queryset().filter(space=space).filter(access.visible_q(user))
     if kind:
         qs = qs.filter(kind=kind)
     if tag:
@@ -104,7 +104,8 @@ def thread_list(
 def threads_recent(*, user: Any, limit: int = 15) -> list[Thread]:
     """The latest activity across every space the user reads (the community home)."""
     space_ids = list(access.readable_spaces(user).values_list("pk", flat=True))
-    return list(_list_queryset().filter(space_id__in=space_ids).order_by("-last_activity_at", "-id")[:limit])
+    qs = _list_queryset().filter(space_id__in=space_ids).filter(access.visible_q(user))
+    return list(qs.order_by("-last_activity_at", "-id")[:limit])
 
 
 def qa_unanswered(*, user: Any, page: Any = 1, course_slug: str = "") -> Page:
@@ -118,14 +119,19 @@ def qa_unanswered(*, user: Any, page: Any = 1, course_slug: str = "") -> Page:
         space__course_id__in=course_ids,
         kind=ThreadKind.QUESTION,
         accepted_reply__isnull=True,
-    )
+    ).filter(access.visible_q(user))
     return _page(qs.order_by("reply_count", "created_at", "id"), page, THREADS_PER_PAGE)
 
 
 def bookmarks_for(*, user: Any, page: Any = 1) -> Page:
     """Bookmarked threads the user can still read, newest bookmark first."""
     space_ids = list(access.readable_spaces(user).values_list("pk", flat=True))
-    qs = _list_queryset().filter(bookmarks__user=user, space_id__in=space_ids).order_by("-bookmarks__created_at", "-id")
+    qs = (
+        _list_queryset()
+        .filter(bookmarks__user=user, space_id__in=space_ids)
+        .filter(access.visible_q(user))
+        .order_by("-bookmarks__created_at", "-id")
+    )
     return _page(qs, page, THREADS_PER_PAGE)
 
 
@@ -142,6 +148,8 @@ def thread_get(*, user: Any, pk: int) -> Thread:
     )
     if thread is None or thread.deleted_at is not None or not access.can_read_space(user, thread.space):
         raise NotFound(_("Not found."))
+    if thread.hidden_at is not None and not access.sees_hidden(user, thread.author_id):
+        raise NotFound(_("Not found."))
     return thread
 
 
@@ -151,12 +159,16 @@ def reply_get(*, user: Any, pk: int) -> Reply:
         raise NotFound(_("Not found."))
     if reply.thread.deleted_at is not None or not access.can_read_space(user, reply.thread.space):
         raise NotFound(_("Not found."))
+    if reply.thread.hidden_at is not None and not access.sees_hidden(user, reply.thread.author_id):
+        raise NotFound(_("Not found."))
+    if reply.hidden_at is not None and not access.sees_hidden(user, reply.author_id):
+        raise NotFound(_("Not found."))
     return reply
 
 
 def reply_in_thread(*, thread: Thread, pk: int) -> Reply | None:
-    """A live (not deleted) reply of ``thread`` — what a new reply may answer or an asker may accept."""
-    return Reply.objects.filter(pk=pk, thread=thread, deleted_at__isnull=True).first()
+    """A live (not deleted, not hidden) reply of ``thread`` — what a new reply may answer or an asker may accept."""
+    return Reply.objects.filter(pk=pk, thread=thread, deleted_at__isnull=True, hidden_at__isnull=True).first()
 
 
 @dataclass
@@ -196,8 +208,10 @@ def thread_page(*, user: Any, thread: Thread, page: Any = 1, per_page: int = REP
     """Everything the thread page shows, in a fixed number of queries."""
     from ..services.spaces import can_accept  # the one definition of who may accept
 
+    visible = access.visible_q(user)
     top_qs = (
         Reply.objects.filter(thread=thread, parent__isnull=True)
+        .filter(visible)
         .select_related("author")
         .defer("author__bio")
         .order_by("created_at", "id")
@@ -209,6 +223,7 @@ def thread_page(*, user: Any, thread: Thread, page: Any = 1, per_page: int = REP
     child_rows = (
         list(
             Reply.objects.filter(parent_id__in=top_ids)
+            .filter(visible)
             .select_related("author")
             .defer("author__bio")
             .order_by("created_at", "id")
@@ -224,7 +239,9 @@ def thread_page(*, user: Any, thread: Thread, page: Any = 1, per_page: int = REP
         shown = {r.pk: r for r in tops} | {c.pk: c for c in child_rows}
         accepted = shown.get(thread.accepted_reply_id)
         if accepted is None:
-            accepted = Reply.objects.select_related("author").filter(pk=thread.accepted_reply_id).first()
+            accepted = (
+                Reply.objects.select_related("author").filter(visible).filter(pk=thread.accepted_reply_id).first()
+            )
     my_votes: set[tuple[str, int]] = set()
     bookmarked = following = False
     authenticated = getattr(user, "is_authenticated", False)
@@ -289,7 +306,7 @@ def search_threads(*, user: Any, query: str, page: int = 1, per_page: int = THRE
         return SearchResults(query, [], 0, page, per_page)
     space_ids = None if access.standing(user).staff else list(access.readable_spaces(user).values_list("pk", flat=True))
     ids, total = search.thread_search(query=query, space_ids=space_ids, limit=per_page, offset=(page - 1) * per_page)
-    by_id = {t.pk: t for t in _list_queryset().filter(pk__in=ids)}
+    by_id = {t.pk: t for t in _list_queryset().filter(pk__in=ids).filter(access.visible_q(user))}
     return SearchResults(query, [by_id[i] for i in ids if i in by_id], total, page, per_page)
 
 
@@ -349,6 +366,7 @@ def course_space_for_course_page(*, course: Any, user: Any) -> list[dict[str, An
         return []
     threads = list(
         Thread.objects.filter(space=space, deleted_at__isnull=True)
+        .filter(access.visible_q(user))
         .select_related("author")
         .order_by("-is_pinned", "-last_activity_at", "-id")[:3]
     )
@@ -356,7 +374,7 @@ def course_space_for_course_page(*, course: Any, user: Any) -> list[dict[str, An
     if course.pk in access.standing(user).instructed_course_ids:
         open_questions = Thread.objects.filter(
             space=space, kind=ThreadKind.QUESTION, accepted_reply__isnull=True, deleted_at__isnull=True
-        ).count()
+        ).filter(access.visible_q(user)).count()
     return [
         {
             "template": "community/spaces/_course_section.html",

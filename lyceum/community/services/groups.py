@@ -34,7 +34,7 @@ from lyceum.core.events import emit
 from lyceum.core.markdown import render_markdown
 from lyceum.courses.models import Course, CourseStatus, Lesson
 
-from ..access import standing
+from ..access import sees_hidden, standing
 from ..models import CheckIn, GroupMembership, GroupPost, GroupRole, GroupVisibility, HiddenReason, StudyGroup
 from ..models.groups import GROUP_SIZE_MAX
 
@@ -337,6 +337,8 @@ def group_join(
     """Join a public group, or an invite-only one with its current invite code. Idempotent."""
     _require_signed_in(actor)
     locked = _locked(group)  # every join of this group waits here: the seat count is exact
+    if locked.hidden_at is not None and not sees_hidden(actor, locked.owner_id):
+        raise NotFound(_("This group does not exist."))
     existing = GroupMembership.objects.filter(group=locked, user=actor).first()
     if existing is not None:
         return existing
@@ -402,6 +404,8 @@ def group_remove_member(*, actor: Any, group: StudyGroup, user_id: int) -> None:
 @transaction.atomic
 def group_post(*, actor: Any, group: StudyGroup, body: str, at: datetime | None = None) -> GroupPost:
     if group.archived_at is not None:
+        raise NotFound(_("This group does not exist."))
+    if group.hidden_at is not None and not sees_hidden(actor, group.owner_id):
         raise NotFound(_("This group does not exist."))
     _require_member(group, actor)
     text = clean_text(body, field="body", max_length=POST_MAX, min_length=1, multiline=True)

@@ -81,6 +81,8 @@ def _live_thread(actor: Any, thread: Thread) -> None:
     _readable_or_404(actor, thread.space)
     if thread.deleted_at is not None:
         raise NotFound(_("This thread was deleted."))
+    if thread.hidden_at is not None and not access.sees_hidden(actor, thread.author_id):
+        raise NotFound(_("Not found."))
 
 
 def _rate_limit(actor: Any, what: str, rate: str) -> None:
@@ -689,6 +691,8 @@ def _live_reply(actor: Any, reply: Reply, *, lock: bool = True) -> Reply:
     _live_thread(actor, reply.thread)
     if reply.deleted_at is not None:
         raise NotFound(_("This reply was deleted."))
+    if reply.hidden_at is not None and not access.sees_hidden(actor, reply.author_id):
+        raise NotFound(_("Not found."))
     return reply
 
 
