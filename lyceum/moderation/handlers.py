@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from lyceum.core import events
+from lyceum.core.errors import NotFound
 from lyceum.core.models import Event
 from lyceum.core.screening import HOLD, QUEUE
 
@@ -48,7 +49,10 @@ def screened_content(event: Event) -> None:
     kind = SCREENED_EVENTS.get(event.name)
     if kind is None or not str(event.object_id).isdigit():
         return
-    target = target_get(kind=kind, target_id=int(event.object_id))
+    try:
+        target = target_get(kind=kind, target_id=int(event.object_id))
+    except NotFound:  # removed before the handler ran
+        return
     if target.gone:
         return
     hold = screen.get("action") == HOLD

@@ -127,6 +127,15 @@ def case_decide(
         raise Conflict(_("This case was already resolved."))
     details: dict[str, Any] = {}
     what = WHAT[ActionKind(decision)]
+    if target.gone:  # deleted by its author (or an erased account) meanwhile: only close the case
+        if decision == ActionKind.EDIT:
+            raise Conflict(_("The content was deleted meanwhile: close the case instead."))
+        action = log_action(
+            kind=decision, moderator=actor, reason=clean, case=locked, subject=target.author, details={"gone": True}
+        )
+        locked.held = False
+        _resolve(locked, actor, decision)
+        return action
     if decision == ActionKind.APPROVE:
         was_hidden = target.hidden and target.hidden_reason != HiddenReason.TAKEDOWN  # operators decide those
         if was_hidden:

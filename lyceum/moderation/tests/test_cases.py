@@ -272,3 +272,18 @@ def test_members_cannot_sanction_or_lift(request, moderator, thread, who):
         services.sanction_lift(actor=actor, sanction=Sanction.objects.get(), reason="x")
     assert Sanction.objects.get().lifted_at is None
     assert Action.objects.count() == 1
+
+
+def test_a_post_deleted_meanwhile_only_closes_the_case(moderator, learner, thread):
+    from lyceum.community.services.spaces import thread_delete
+
+    case = queued_case(thread)
+    thread_delete(actor=learner, thread=thread)
+    with pytest.raises(Conflict):
+        services.case_decide(actor=moderator, case=case, decision="edit", reason="x", body="y")
+
+    action = services.case_decide(actor=moderator, case=case, decision="delete", reason="Spam")
+
+    assert action.details == {"gone": True}
+    assert Case.objects.get().status == CaseStatus.RESOLVED
+    assert Action.objects.count() == 1
