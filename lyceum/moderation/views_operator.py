@@ -36,6 +36,7 @@ from .selectors_queue import (
     takedowns_page,
 )
 from .services import appeals, cases, rules, takedowns
+from .services.common import target_snapshot
 from .targets import EDITABLE, target_get
 
 staff_only = role_required("moderator", "operator")
@@ -87,6 +88,7 @@ def _case_context(request: HttpRequest, pk: int, form: DecisionForm | None = Non
         "sanctions": active_sanctions(user=row.case.author) if author_id else [],
         "form": form or DecisionForm(initial=initial),
         "editable": row.case.target_kind in EDITABLE,
+        "changed_since": row.target is not None and target_snapshot(row.target) != row.case.text,
         "is_open": row.case.status == CaseStatus.OPEN,
         "decisions": {
             "content": [(k, ActionKind(k).label) for k in cases.CONTENT_DECISIONS if k != ActionKind.EDIT],
