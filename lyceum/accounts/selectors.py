@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from lyceum.core.errors import NotFound
 
 from .models import (
     ApiToken,
@@ -111,3 +115,31 @@ def survey_aggregate() -> dict[str, Any]:
         "topics": topics,
         "levels": [{"key": k, "label": label} for k, label in Level.choices],
     }
+
+
+# --- the public member page ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    member: User
+    profile_visible: bool  # bio and avatar: hidden by the moderators, except to the member and staff
+    is_self: bool
+    is_staff: bool
+
+
+def member_page_get(*, viewer: Any, user_id: int) -> MemberPage:
+    """A member's public page for a signed-in ``viewer``; erased or deactivated accounts are NotFound."""
+    member = (
+        User.objects.filter(pk=user_id, is_active=True, erased_at__isnull=True)
+        .only("pk", "email", "display_name", "bio", "avatar", "date_joined", "profile_hidden_at", "is_superuser")
+        .first()
+    )
+    if member is None:
+        raise NotFound(_("No such member."))
+    is_self = getattr(viewer, "is_authenticated", False) and viewer.pk == member.pk
+    is_staff = bool(getattr(viewer, "is_authenticated", False)) and (
+        viewer.has_role(Role.MODERATOR) or viewer.has_role(Role.OPERATOR)
+    )
+    visible = member.profile_hidden_at is None or is_self or is_staff
+    return MemberPage(member=member, profile_visible=visible, is_self=bool(is_self), is_staff=is_staff)

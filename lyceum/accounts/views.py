@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lyceum.core.errors import ApplicationError
+from lyceum.core import hooks
+from lyceum.core.errors import ApplicationError, NotFound
 from lyceum.core.forms import form_add_application_error
 
 from . import selectors, services
@@ -52,6 +53,18 @@ def survey_skip(request: HttpRequest) -> HttpResponse:
     services.learner_profile_skip(user=request.user)
     messages.info(request, _("You can answer the survey any time from your profile."))
     return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+@login_required
+def member_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A member's public page: for signed-in members only (a paid community's people are not
+    public); apps add sections through the ``member_profile.sections`` hook."""
+    try:
+        page = selectors.member_page_get(viewer=request.user, user_id=user_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    sections = hooks.collect("member_profile.sections", member=page.member, viewer=request.user)
+    return render(request, "accounts/member_detail.html", {"page": page, "member": page.member, "sections": sections})
 
 
 @login_required

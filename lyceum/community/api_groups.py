@@ -23,6 +23,7 @@ class GroupOut(Schema):
     name: str
     description: str
     visibility: str
+    hidden: str = ""  # a HiddenReason when hidden (only its organiser and staff see the group)
     course: str | None = Field(None, description="the shared course's slug")
     topic: str | None = Field(None, description="topic slug")
     member_count: int
@@ -67,6 +68,7 @@ class FeedItemOut(Schema):
     author: int
     author_name: str
     body_html: str | None = None
+    hidden: str = ""
     minutes: int | None = None
     note: str | None = None
     lesson: int | None = None
@@ -108,6 +110,7 @@ def _group_out(group, *, is_member: bool) -> dict:  # type: ignore[no-untyped-de
         "name": group.name,
         "description": group.description,
         "visibility": group.visibility,
+        "hidden": group.hidden_reason if group.hidden_at else "",
         "course": group.course.slug if group.course_id else None,
         "topic": group.topic.slug if group.topic_id else None,
         "member_count": group.member_count,
@@ -142,7 +145,8 @@ def _feed_item(item: selectors.FeedItem) -> dict:
     obj = item.obj
     if item.kind == "post":
         return {"kind": "post", "id": obj.pk, "at": item.at, "author": obj.author_id,
-                "author_name": obj.author.get_short_name(), "body_html": obj.body_html}  # fmt: skip
+                "author_name": obj.author.get_short_name(), "body_html": obj.body_html,
+                "hidden": obj.hidden_reason if obj.hidden_at else ""}  # fmt: skip
     return {"kind": "checkin", "id": obj.pk, "at": item.at, "author": obj.user_id,
             "author_name": obj.user.get_short_name(), "minutes": obj.minutes, "note": obj.note, "day": obj.day,
             "lesson": obj.lesson_id, "lesson_title": obj.lesson.title if obj.lesson else None}  # fmt: skip

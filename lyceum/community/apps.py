@@ -13,7 +13,7 @@ class CommunityConfig(AppConfig):
         from . import notify  # noqa: F401  (registers the event handlers that notify people)
         from .selectors.events import upcoming_events_for_course_page, upcoming_events_for_home
         from .selectors.groups import groups_for_course_page, my_groups_for_home
-        from .selectors.spaces import course_space_for_course_page
+        from .selectors.spaces import course_space_for_course_page, member_activity_for_profile
         from .services import spaces as _spaces  # noqa: F401  (course.published -> the course's space)
 
         # Course page side column: its space, upcoming events, study groups. Home: my groups, events.
@@ -22,3 +22,5 @@ class CommunityConfig(AppConfig):
         hooks.provide("course_page.sections", groups_for_course_page)
         hooks.provide("home_page.sections", my_groups_for_home)
         hooks.provide("home_page.sections", upcoming_events_for_home)
+        # A member's public page: their latest threads and answers.
+        hooks.provide("member_profile.sections", member_activity_for_profile)

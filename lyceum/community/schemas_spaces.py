@@ -33,6 +33,7 @@ class ThreadCardOut(Schema):
     tags: list[str]
     is_pinned: bool
     is_locked: bool
+    hidden: str = ""  # a HiddenReason when hidden (only its author and staff receive it)
     answered: bool
     reply_count: int
     score: int
@@ -59,6 +60,7 @@ class ReplyOut(Schema):
     voted: bool
     accepted: bool
     deleted: bool
+    hidden: str = ""
     created_at: datetime
     edited_at: datetime | None
     url: str

@@ -384,3 +384,46 @@ def course_space_for_course_page(*, course: Any, user: Any) -> list[dict[str, An
             "course": course,
         }
     ]
+
+
+def member_activity_for_profile(*, member: Any, viewer: Any, limit: int = 5) -> list[dict[str, Any]]:
+    """The ``member_profile.sections`` hook: the member's latest threads and answers that
+    ``viewer`` may read (hidden ones only for their author and staff), and how many of their
+    answers were accepted."""
+    space_ids = list(access.readable_spaces(viewer).values_list("pk", flat=True))
+    threads = list(
+        _list_queryset()
+        .filter(author=member, space_id__in=space_ids)
+        .filter(access.visible_q(viewer))
+        .order_by("-created_at", "-id")[:limit]
+    )
+    replies = list(
+        Reply.objects.filter(
+            author=member, deleted_at__isnull=True, thread__deleted_at__isnull=True, thread__space_id__in=space_ids
+        )
+        .filter(access.visible_q(viewer))
+        .filter(access.visible_q(viewer, prefix="thread__"))
+        .select_related("thread")
+        .only("pk", "created_at", "hidden_at", "hidden_reason", "author_id", "thread__pk", "thread__title",
+              "thread__accepted_reply_id")
+        .order_by("-created_at", "-id")[:limit]
+    )  # fmt: skip
+    accepted = Thread.objects.filter(
+        accepted_reply__author=member,
+        accepted_reply__deleted_at__isnull=True,
+        accepted_reply__hidden_at__isnull=True,
+        deleted_at__isnull=True,
+        hidden_at__isnull=True,
+        space_id__in=space_ids,
+    ).count()
+    if not threads and not replies and not accepted:
+        return []
+    return [
+        {
+            "template": "community/spaces/_member_section.html",
+            "member": member,
+            "threads": threads,
+            "replies": replies,
+            "accepted_count": accepted,
+        }
+    ]
