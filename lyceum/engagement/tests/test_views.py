@@ -236,14 +236,17 @@ def test_the_member_profile_section_shows_level_badges_and_heatmap(
 ):
     from django.template.loader import render_to_string
 
+    from lyceum.engagement.hooks_sections import profile_section
+
     give_points(learner, 250)
     services.badge_award(user=learner, badge="helpful")
     services.study_day_record(user=learner, at=timezone.now())
 
     with django_assert_max_num_queries(5):
-        sections = hooks.collect("member_profile.sections", member=learner, viewer=outsider)
+        sections = profile_section(member=learner, viewer=outsider)
 
     html = "".join(render_to_string(s["template"], {"section": s}) for s in sections)
+    assert profile_section in hooks._providers["member_profile.sections"]
     assert "Scholar" in html
     assert 'data-testid="badge-helpful"' in html
     assert "heat heat-1" in html or "heat heat-2" in html
