@@ -83,5 +83,9 @@ def screened_content(event: Event) -> None:
 
 
 def register() -> None:
+    """The event handlers, and the moderators' section of a member's page."""
+    from . import profile_section
+
     for name in SCREENED_EVENTS:
         events.on(name)(screened_content)
+    profile_section.register()

@@ -212,3 +212,16 @@ def test_member_text_is_sanitised_on_the_staff_pages(client_for, moderator, outs
         html = client.get(path).content.decode()
         assert "<script>alert" not in html and "<img src=x" not in html
         assert "<strong>bold</strong>" in html
+
+
+def test_moderators_see_a_moderation_box_on_member_pages_and_nobody_else(moderator, outsider, learner):
+    from lyceum.core import hooks
+    from lyceum.moderation.profile_section import moderation_section
+
+    case_decide(actor=moderator, case=queued_case(make_thread(learner)), decision="mute", reason="Ads", mute_days=7)
+
+    assert moderation_section(member=learner, viewer=outsider) == []
+    assert moderation_section(member=learner, viewer=None) == []
+    [section] = moderation_section(member=learner, viewer=moderator)
+    assert (section["decisions"], section["open_cases"], section["sanction"].kind) == (1, 1, "mute")
+    assert moderation_section in hooks._providers["member_profile.sections"]
