@@ -241,7 +241,7 @@ def target_set_hidden(*, actor: Any, target: Target, hidden: bool, reason: str, 
     if target.kind in (TargetKind.THREAD, TargetKind.REPLY, TargetKind.GROUP, TargetKind.GROUP_POST):
         content_set_hidden(actor=actor, obj=obj, hidden=hidden, reason=reason, note=note)
     elif target.kind == TargetKind.REVIEW:
-        review_hide(actor=actor, review=obj, hidden=hidden, reason=note or reason)
+        review_hide(actor=actor, review=obj, hidden=hidden, reason=reason if hidden else note)
     elif target.kind == TargetKind.PROFILE:
         profile_set_hidden(actor=actor, user=obj, hidden=hidden, note=note or reason)
     elif target.kind == TargetKind.LESSON:

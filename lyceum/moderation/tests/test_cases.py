@@ -287,3 +287,23 @@ def test_a_post_deleted_meanwhile_only_closes_the_case(moderator, learner, threa
     assert action.details == {"gone": True}
     assert Case.objects.get().status == CaseStatus.RESOLVED
     assert Action.objects.count() == 1
+
+
+def test_reviews_are_hidden_by_reports_and_by_moderators(moderator, outsider, learner):
+    from django.test import override_settings
+
+    from lyceum.feedback.models import Review
+    from lyceum.learning.tests.factories import make_course
+
+    review = Review.objects.create(course=make_course(), user=learner, rating=1, text="Scam, visit my shop")
+    with override_settings(LYCEUM_REPORTS_TO_HIDE=1):
+        report_file(actor=outsider, kind="review", target_id=review.pk, reason="spam")
+    review.refresh_from_db()
+    assert review.hidden_at is not None
+
+    services.case_decide(actor=moderator, case=Case.objects.get(), decision="delete", reason="Advertising")
+
+    review.refresh_from_db()
+    assert review.hidden_at is not None
+    assert Action.objects.latest("id").details == {"done": "hidden"}
+    assert _notice(learner, "hidden").count() == 1
