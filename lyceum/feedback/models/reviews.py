@@ -28,6 +28,8 @@ class Review(TimeStampedModel):
     replied_at = models.DateTimeField(null=True, blank=True)
     helpful_count = models.PositiveIntegerField(default=0)
     hidden_at = models.DateTimeField(null=True, blank=True)  # hidden by a moderator; kept for the record
+    # why (the community's HiddenReason values): "held" by the spam filter, "reports", "moderator", "takedown"
+    hidden_reason = models.CharField(max_length=12, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -36,6 +36,8 @@ from ..models import Review, ReviewHelpful
 from ..models.reviews import REVIEW_TEXT_MAX
 
 DEFAULT_REVIEW_RATE = "10/h"
+HELD = "held"
+HIDDEN_REASONS = ("held", "reports", "moderator", "takedown")  # the community's HiddenReason values
 DEFAULT_HELPFUL_RATE = "60/min"
 
 
@@ -162,6 +164,7 @@ def review_save(
                     rating=clean_rating,
                     text=clean_text,
                     hidden_at=when if verdict.held else None,
+                    hidden_reason=HELD if verdict.held else "",
                 )
         except IntegrityError:  # pragma: no cover - the course lock serialises writers
             raise ValidationFailed(_("You have already reviewed this course."), field="rating") from None
@@ -186,8 +189,8 @@ def review_save(
         if review.text != clean_text:  # a new rating alone has no text to screen
             verdict = screening.screen(author=actor, kind="review", text=clean_text, where=str(course.pk), obj=review)
             if verdict.held and review.hidden_at is None:
-                review.hidden_at = when
-                fields.append("hidden_at")
+                review.hidden_at, review.hidden_reason = when, HELD
+                fields += ["hidden_at", "hidden_reason"]
         review.rating = clean_rating
         review.text = clean_text
         review.edited_at = when
@@ -265,7 +268,10 @@ def review_hide(*, actor: Any, review: Review, hidden: bool = True, reason: str 
     if (review.hidden_at is not None) == hidden:
         return review
     review.hidden_at = timezone.now() if hidden else None
-    review.save(update_fields=["hidden_at", "updated_at"])
+    # ``reason`` may name why (one of HIDDEN_REASONS) or be a moderator's free note
+    why = reason if reason in HIDDEN_REASONS else ("moderator" if actor is not None else "reports")
+    review.hidden_reason = why if hidden else ""
+    review.save(update_fields=["hidden_at", "hidden_reason", "updated_at"])
     events.emit(
         "review.hidden", actor=actor, obj=review, course=review.course_id, hidden=hidden, reason=str(reason)[:200]
     )
