@@ -61,7 +61,8 @@ def on_daily_checked_in(event: Event) -> None:
     services.points_award(
         user=event.actor, action="daily_checkin", source_key=f"day:{day}", at=event.occurred_at, event_id=event.pk
     )
-    _study(event)
+    services.study_day_record(user=event.actor, at=event.occurred_at)  # the service counted it already
+    services.badges_check(user=event.actor, slugs=STREAK_BADGES, at=event.occurred_at)
 
 
 def on_study_activity(event: Event) -> None:

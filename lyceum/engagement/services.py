@@ -174,6 +174,7 @@ def daily_checkin(*, actor: Any, at: datetime | None = None) -> tuple[DailyCheck
             checkin = DailyCheckIn.objects.create(user=actor, day=day, created_at=when)
     except IntegrityError:
         return DailyCheckIn.objects.get(user=actor, day=day), False
+    StudyDay.objects.bulk_create([StudyDay(user=actor, day=day)], ignore_conflicts=True)  # the streak counts it now
     events.emit("daily.checked_in", actor=actor, obj=checkin, at=at, day=day.isoformat())
     return checkin, True
 

@@ -26,6 +26,7 @@ def test_check_in_twice(api, learner, django_capture_on_commit_callbacks):
 
     assert (first.status_code, second.status_code) == (201, 200)
     assert (first.json()["created"], second.json()["created"]) == (True, False)
+    assert first.json()["streak"] == 1  # today counts at once
     assert DailyCheckIn.objects.filter(user=learner).count() == 1
     assert PointBalance.objects.get(user=learner).balance == 5
 
