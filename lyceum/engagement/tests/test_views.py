@@ -257,3 +257,18 @@ def test_the_dashboard_shows_the_check_in_strip(client_for, learner):
     html = client_for(learner).get("/dashboard/").content.decode()
 
     assert 'data-testid="daily-checkin-section"' in html
+
+
+def test_the_member_page_shows_our_section(client_for, learner, outsider, monkeypatch):
+    from lyceum.engagement.hooks_sections import profile_section
+
+    monkeypatch.setitem(hooks._providers, "member_profile.sections", [profile_section])  # ours alone
+    give_points(learner, 700)
+    services.badge_award(user=learner, badge="event_regular")
+
+    response = client_for(outsider).get(f"/members/{learner.pk}/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="profile-points"' in html and "Mentor" in html
+    assert 'data-testid="badge-event_regular"' in html
