@@ -332,6 +332,16 @@ def leaderboard(
     return board
 
 
+def leaderboard_scopes(*, viewer: Any, limit: int = 12) -> dict[str, list[Any]]:
+    """The courses the viewer learns and the groups they belong to, for the scope links (two queries)."""
+    from lyceum.community.models import StudyGroup
+    from lyceum.courses.models import Course
+
+    courses = Course.objects.filter(enrollments__user=viewer, enrollments__revoked_at__isnull=True).order_by("title")
+    groups = StudyGroup.objects.filter(memberships__user=viewer, archived_at__isnull=True).order_by("name")
+    return {"courses": list(courses.only("pk", "title")[:limit]), "groups": list(groups.only("pk", "name")[:limit])}
+
+
 def top_contributor(*, start: datetime, end: datetime) -> Any:
     """The member with the most points from community actions in ``[start, end)``, or None."""
     row = (

@@ -84,7 +84,8 @@ def leaderboards(request: HttpRequest) -> HttpResponse:
     except ValidationFailed as exc:
         form_add_application_error(form, exc)
         return render(request, "engagement/leaderboards.html", {"form": form, "board": None}, status=422)
-    return render(request, "engagement/leaderboards.html", {"form": form, "board": board})
+    scopes = selectors.leaderboard_scopes(viewer=request.user)
+    return render(request, "engagement/leaderboards.html", {"form": form, "board": board, "scopes": scopes})
 
 
 @role_required("operator")

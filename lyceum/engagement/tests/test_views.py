@@ -147,7 +147,9 @@ def test_a_group_leaderboard_is_for_members(client_for, learner, outsider):
     group = StudyGroup.objects.create(name="Owls", owner=learner, invite_code="owls-code")
     GroupMembership.objects.create(group=group, user=learner)
 
-    assert client_for(learner).get(f"/leaderboards/?group={group.pk}").status_code == 200
+    member_page = client_for(learner).get(f"/leaderboards/?group={group.pk}")
+    assert member_page.status_code == 200
+    assert f'?period=week&amp;group={group.pk}" aria-current="page"' in member_page.content.decode()
     assert client_for(outsider).get(f"/leaderboards/?group={group.pk}").status_code == 403
     assert client_for(outsider).get("/leaderboards/?group=999999").status_code == 404
 
