@@ -20,7 +20,7 @@ from lyceum.core.forms import form_add_application_error
 from lyceum.core.ratelimit import client_ip
 
 from .forms import AppealForm, ReportForm, RulesAcceptForm, TakedownForm
-from .models import Action, TakedownRequest
+from .models import Action, Report, TakedownRequest
 from .selectors import has_accepted_rules, rules_in_force
 from .selectors_queue import active_sanctions, member_notices, my_reports
 from .services import appeals, reports, rules, takedowns
@@ -111,7 +111,10 @@ def report(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             return redirect(safe_next(request, form.cleaned_data.get("next", ""), target.url))
     elif request.method == "POST":
         status = 422
-    return render(request, "moderation/report.html", {"target": target, "form": form}, status=status)
+    already = Report.objects.filter(reporter=request.user, target_kind=kind, target_id=pk).exists()
+    return render(
+        request, "moderation/report.html", {"target": target, "form": form, "already": already}, status=status
+    )
 
 
 # --- a member's own notices and appeals ---------------------------------------------------------

@@ -270,3 +270,9 @@ def test_the_api_needs_an_account_and_refuses_own_content(api, learner, thread):
     assert api()("post", "/reports", {"kind": "thread", "id": thread.pk, "reason": "spam"}).status_code == 401
     assert api(learner)("post", "/reports", {"kind": "thread", "id": thread.pk, "reason": "spam"}).status_code == 403
     assert not Report.objects.exists()
+
+
+def test_the_report_page_says_when_you_already_reported(client_for, outsider, thread):
+    services.report_file(actor=outsider, kind="thread", target_id=thread.pk, reason="spam")
+    html = client_for(outsider).get(f"/report/thread/{thread.pk}/").content.decode()
+    assert "You already reported this." in html and 'name="reason"' not in html
