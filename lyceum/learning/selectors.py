@@ -44,10 +44,17 @@ def enrollment_for(*, user: Any, course: Course) -> Enrollment | None:
     return Enrollment.objects.filter(user=user, course=course).first()
 
 
+class LessonWithdrawn(PermissionDenied):
+    """A lesson taken down pending a copyright review: 451 Unavailable For Legal Reasons."""
+
+    status = 451
+    code = "withdrawn"
+
+
 @dataclass(frozen=True)
 class Access:
     allowed: bool
-    reason: str = ""  # "", "enroll", "locked", "unpublished"
+    reason: str = ""  # "", "enroll", "locked", "unpublished", "withdrawn"
     opens_at: datetime | None = None
 
 
@@ -56,7 +63,9 @@ def lesson_access(
 ) -> Access:
     """The one rule for opening a lesson (its page, API and media file)."""
     if is_course_staff:
-        return Access(True)
+        return Access(True)  # the course's instructors and operators still open a withdrawn lesson
+    if lesson.withdrawn_at is not None:
+        return Access(False, "withdrawn")
     course = lesson.course
     # Archived courses stay open to those enrolled; drafts are for their authors only.
     archived_but_enrolled = course.status == CourseStatus.ARCHIVED and enrollment is not None and enrollment.is_active
@@ -195,6 +204,10 @@ def lesson_get_for_user(*, user: Any, course_slug: str | None = None, lesson_id:
             if row.lesson.pk != lesson_id:
                 continue
             if not row.access.allowed:
+                if row.access.reason == "withdrawn":
+                    raise LessonWithdrawn(
+                        _("This lesson is unavailable while a copyright complaint about it is reviewed.")
+                    )
                 if row.access.reason == "locked" and row.access.opens_at:
                     when = timezone.localtime(row.access.opens_at).strftime("%Y-%m-%d %H:%M")
                     raise PermissionDenied(_("This lesson opens on %(when)s.") % {"when": when}, code="locked")

@@ -79,7 +79,10 @@ def lesson_detail(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespon
     except PermissionDenied as exc:
         page = selectors.course_page(user=request.user, slug=slug)
         return render(
-            request, "learning/lesson_locked.html", {"page": page, "course": page.course, "error": exc}, status=403
+            request,
+            "learning/lesson_locked.html",
+            {"page": page, "course": page.course, "error": exc},
+            status=exc.status,  # 403, or 451 for a lesson withdrawn pending a copyright review
         )
     progress = services.lesson_view_record(user=request.user, lesson=context.lesson) or context.progress
     lesson = context.lesson
