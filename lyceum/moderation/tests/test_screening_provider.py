@@ -12,6 +12,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from conftest import make_user
+from lyceum.community.models import Thread
+from lyceum.community.tests.spaces_helpers import global_space, make_thread
 from lyceum.core.errors import PermissionDenied, RateLimited, ValidationFailed
 from lyceum.core.screening import screen
 from lyceum.moderation.detection import classifier, limits
@@ -211,16 +213,26 @@ def test_links_open_up_at_level_1(member, _trust):
 def test_a_level_0_member_has_an_hourly_post_limit(member, _trust):
     _trust[member.pk] = 0
     for i in range(limits.LIMITS[0].posts_per_hour):
-        screen(author=member, kind="reply", text=f"{NORMAL} ({i})")
+        make_thread(member, global_space(), title=f"Question {i}", body=f"{NORMAL} ({i})")
     screen(author=member, kind="reply", text=NORMAL, obj=object())  # an edit does not count
 
     with pytest.raises(RateLimited) as caught:
         screen(author=member, kind="reply", text=NORMAL)
 
-    assert caught.value.status == 429
+    assert caught.value.status == 429 and caught.value.code == "new_member_rate"
+    assert Thread.objects.filter(author=member).count() == limits.LIMITS[0].posts_per_hour
     screen(author=member, kind="review", text=NORMAL)  # reviews have their own limit
     _trust[member.pk] = 3
     screen(author=member, kind="reply", text=NORMAL)  # higher levels lift it
+
+
+def test_posts_older_than_an_hour_do_not_count(member, _trust):
+    _trust[member.pk] = 0
+    for i in range(limits.LIMITS[0].posts_per_hour):
+        make_thread(member, global_space(), title=f"Question {i}", body=f"{NORMAL} ({i})")
+    Thread.objects.filter(author=member).update(created_at=timezone.now() - timedelta(minutes=61))
+
+    assert screen(author=member, kind="thread", text=NORMAL).action == "publish"
 
 
 def test_the_limits_table_lifts_with_each_level():
