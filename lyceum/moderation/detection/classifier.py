@@ -250,7 +250,7 @@ def current() -> Fitted:
             if row is not None:
                 try:
                     fitted = Fitted.load(params=row["params"], weights=row["weights"])
-                except (ValueError, KeyError) as exc:
+                except Exception as exc:  # a broken row must never stop members posting
                     log.error("spam model %s cannot be loaded (%s); using the seed set", model_id, exc)
         if fitted is None:
             fitted = _seed_fitted()

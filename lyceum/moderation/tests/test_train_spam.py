@@ -195,3 +195,10 @@ def test_a_retrain_keeps_only_the_newest_old_models():
     assert SpamModel.objects.count() == classifier.KEEP_OLD + 1
     assert SpamModel.objects.get(is_active=True) == result.model
     assert not SpamModel.objects.filter(pk__in=[m.pk for m in old[:2]]).exists()
+
+
+def test_a_broken_stored_model_falls_back_to_the_seed_set(caplog):
+    SpamModel.objects.create(params={"format": 1, "analyzer": "char_wb"}, weights=b"not a zip")
+
+    assert classifier.spam_probability("加微信 abc123 领取全套网课资料") > 0.5
+    assert "cannot be loaded" in caplog.text
