@@ -322,12 +322,9 @@ def leaderboard(
     )
     from lyceum.accounts.models import User
 
-    users = User.objects.in_bulk([row["user_id"] for row in totals])
-    board.rows = [
-        Standing(rank, users[row["user_id"]], row["total"])
-        for rank, row in enumerate(totals, start=1)
-        if row["user_id"] in users
-    ]
+    users = User.objects.filter(is_active=True).in_bulk([row["user_id"] for row in totals])
+    shown = [row for row in totals if row["user_id"] in users]  # closed accounts leave the board
+    board.rows = [Standing(rank, users[row["user_id"]], row["total"]) for rank, row in enumerate(shown, start=1)]
     board.my_points = entries.filter(user_id=viewer.pk).aggregate(total=Sum("points"))["total"] or 0
     return board
 

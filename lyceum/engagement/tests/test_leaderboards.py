@@ -146,3 +146,14 @@ def test_the_board_is_bounded_and_runs_a_fixed_number_of_queries(learner, django
     assert len(board.rows) == 20
     assert [row.rank for row in board.rows] == list(range(1, 21))
     assert board.rows[0].points == 50
+
+
+def test_closed_accounts_leave_the_board(learner, outsider):
+    award(outsider, "course_completed", "c:1", NOW)
+    award(learner, "lesson_completed", "l:1", NOW)
+    outsider.is_active = False
+    outsider.save(update_fields=["is_active"])
+
+    board = selectors.leaderboard(viewer=learner, period="week", now=NOW)
+
+    assert [(row.rank, row.user.email) for row in board.rows] == [(1, learner.email)]
