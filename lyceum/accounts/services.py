@@ -223,9 +223,7 @@ def user_update_profile(
         user.save(update_fields=["profile_hidden_at"])
     if changed:
         user.save(update_fields=changed)
-        events.emit(
-            "user.profile_updated", actor=actor, obj=user, fields=sorted(changed), screen=verdict.as_props()
-        )
+        events.emit("user.profile_updated", actor=actor, obj=user, fields=sorted(changed), screen=verdict.as_props())
     return user
 
 

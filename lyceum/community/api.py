@@ -68,7 +68,8 @@ def _card(t: Thread) -> dict[str, Any]:
     return {
         "id": t.pk, "space": t.space.slug, "kind": t.kind, "title": t.title, "author": _person(t.author),
         "tags": [tag.slug for tag in t.tags.all()], "is_pinned": t.is_pinned, "is_locked": t.is_locked,
-        "hidden": t.hidden_reason if t.hidden_at else "", "answered": t.accepted_reply_id is not None, "reply_count": t.reply_count, "score": t.score,
+        "hidden": t.hidden_reason if t.hidden_at else "", "answered": t.accepted_reply_id is not None,
+        "reply_count": t.reply_count, "score": t.score,
         "view_count": t.view_count, "created_at": t.created_at, "last_activity_at": t.last_activity_at,
         "url": reverse("community:thread", args=[t.pk]),
     }  # fmt: skip
@@ -80,7 +81,8 @@ def _reply(r: Reply, thread: Thread, voted: set[int]) -> dict[str, Any]:
         "id": r.pk, "parent": r.parent_id, "author": None if deleted else _person(r.author),
         "body": "" if deleted else r.body, "body_html": "" if deleted else r.body_html, "score": r.score,
         "voted": r.pk in voted, "accepted": r.pk == thread.accepted_reply_id, "deleted": deleted,
-        "hidden": r.hidden_reason if r.hidden_at else "", "created_at": r.created_at, "edited_at": r.edited_at, "url": reverse("community:reply", args=[r.pk]),
+        "hidden": r.hidden_reason if r.hidden_at else "", "created_at": r.created_at, "edited_at": r.edited_at,
+        "url": reverse("community:reply", args=[r.pk]),
     }  # fmt: skip
 
 

@@ -134,9 +134,9 @@ def group_get_for_user(*, user: Any, group_id: int) -> tuple[StudyGroup, GroupMe
     if group.hidden_at is not None and not access.sees_hidden(user, group.owner_id):
         raise NotFound(_("This group does not exist."))  # hidden: only its organiser and staff
     membership = GroupMembership.objects.filter(group=group, user=user).first()
-    if membership is None and group.visibility != GroupVisibility.PUBLIC:
-        if not (group.hidden_at is not None and access.standing(user).staff):
-            raise NotFound(_("This group does not exist."))
+    staff_on_hidden = group.hidden_at is not None and access.is_staff(user)  # moderating it
+    if membership is None and group.visibility != GroupVisibility.PUBLIC and not staff_on_hidden:
+        raise NotFound(_("This group does not exist."))
     return group, membership
 
 

@@ -114,12 +114,16 @@ def qa_unanswered(*, user: Any, page: Any = 1, course_slug: str = "") -> Page:
     course_ids: Any = access.standing(user).instructed_course_ids
     if course_slug:
         course_ids = Space.objects.filter(course__slug=course_slug, course_id__in=course_ids).values("course_id")
-    qs = _list_queryset().filter(
-        space__kind=SpaceKind.COURSE,
-        space__course_id__in=course_ids,
-        kind=ThreadKind.QUESTION,
-        accepted_reply__isnull=True,
-    ).filter(access.visible_q(user))
+    qs = (
+        _list_queryset()
+        .filter(
+            space__kind=SpaceKind.COURSE,
+            space__course_id__in=course_ids,
+            kind=ThreadKind.QUESTION,
+            accepted_reply__isnull=True,
+        )
+        .filter(access.visible_q(user))
+    )
     return _page(qs.order_by("reply_count", "created_at", "id"), page, THREADS_PER_PAGE)
 
 
@@ -372,9 +376,13 @@ def course_space_for_course_page(*, course: Any, user: Any) -> list[dict[str, An
     )
     open_questions = None
     if course.pk in access.standing(user).instructed_course_ids:
-        open_questions = Thread.objects.filter(
-            space=space, kind=ThreadKind.QUESTION, accepted_reply__isnull=True, deleted_at__isnull=True
-        ).filter(access.visible_q(user)).count()
+        open_questions = (
+            Thread.objects.filter(
+                space=space, kind=ThreadKind.QUESTION, accepted_reply__isnull=True, deleted_at__isnull=True
+            )
+            .filter(access.visible_q(user))
+            .count()
+        )
     return [
         {
             "template": "community/spaces/_course_section.html",
