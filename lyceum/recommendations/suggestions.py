@@ -121,6 +121,7 @@ def _groups(me: _Learner, now: datetime) -> list[Suggestion]:
         StudyGroup.objects.filter(
             visibility=GroupVisibility.PUBLIC,
             archived_at__isnull=True,
+            hidden_at__isnull=True,  # out of sight pending moderation
             last_activity_at__gte=now - timedelta(days=GROUP_ACTIVE_DAYS),
         )
         .filter(Q(course_id__in=list(me.enrolled)) | Q(topic_id__in=topics) | _topic_q("course__", topics))
@@ -163,7 +164,7 @@ def _threads(me: _Learner, readable: Any, now: datetime) -> list[Suggestion]:
     topics = list(me.interests)
     mine = Reply.objects.filter(author=me.user).values("thread_id")
     live = (
-        Thread.objects.filter(space__in=readable, deleted_at__isnull=True, is_locked=False)
+        Thread.objects.filter(space__in=readable, deleted_at__isnull=True, hidden_at__isnull=True, is_locked=False)
         .exclude(author=me.user)
         .exclude(pk__in=mine)
         .select_related("space__course__category")

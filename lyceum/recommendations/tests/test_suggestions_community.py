@@ -263,3 +263,17 @@ def test_the_home_section_runs_a_fixed_number_of_queries(world, learner, outside
     with django_assert_max_num_queries(17):
         sections = suggestions_for_home(user=user)
     assert {i["kind"] for i in sections[0]["items"]} == {"group", "space", "question", "discussion", "event"}
+
+
+def test_hidden_threads_and_groups_are_never_suggested(world, learner, outsider):
+    # given: a question and a group that would be suggested, both hidden pending moderation
+    question = thread(world["python"], outsider, "Buy cheap answers here")
+    Thread.objects.filter(pk=question.pk).update(hidden_at=NOW, hidden_reason="held")
+    held = group("Spam circle", outsider, course=world["pandas"])
+    StudyGroup.objects.filter(pk=held.pk).update(hidden_at=NOW, hidden_reason="reports")
+
+    # when
+    found = titles(learner)
+
+    # then
+    assert not {"Buy cheap answers here", "Spam circle"} & set(found)
