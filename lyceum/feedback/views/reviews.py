@@ -78,6 +78,7 @@ def review_write(request: HttpRequest, slug: str) -> HttpResponse:
     if not viewer.can_review:
         raise DjangoPermissionDenied(_("Only learners enrolled in this course can review it."))
     mine = viewer.my_review
+    status = 200
     if request.method == "POST":
         form = ReviewForm(request.POST)
         if form.is_valid():
@@ -91,14 +92,18 @@ def review_write(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationFailed as exc:
                 form_add_application_error(form, exc)
             except ApplicationError as exc:
-                _denied(exc)
+                if isinstance(exc, NotFound):
+                    raise Http404(exc.message) from exc
+                # e.g. moderation's screening: muted, rules not accepted, new-member limits
                 form_add_application_error(form, exc)
+                status = exc.status
             else:
                 messages.success(request, _("Thank you for your review!") if created else _("Your review is updated."))
                 return redirect("feedback:course-reviews", slug=course.slug)
     else:
         form = ReviewForm(initial={"rating": mine.rating, "text": mine.text} if mine else None)
-    return render(request, "feedback/reviews/review_form.html", {"course": course, "form": form, "mine": mine})
+    context = {"course": course, "form": form, "mine": mine}
+    return render(request, "feedback/reviews/review_form.html", context, status=status)
 
 
 @require_POST
