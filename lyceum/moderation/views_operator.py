@@ -73,7 +73,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _case_context(request: HttpRequest, pk: int, form: DecisionForm | None = None) -> dict[str, object]:
+def _case_context(pk: int, form: DecisionForm | None = None) -> dict[str, object]:
     row = case_row(case_id=pk)
     if row is None:
         raise Http404
@@ -90,17 +90,14 @@ def _case_context(request: HttpRequest, pk: int, form: DecisionForm | None = Non
         "editable": row.case.target_kind in EDITABLE,
         "changed_since": row.target is not None and target_snapshot(row.target) != row.case.text,
         "is_open": row.case.status == CaseStatus.OPEN,
-        "decisions": {
-            "content": [(k, ActionKind(k).label) for k in cases.CONTENT_DECISIONS if k != ActionKind.EDIT],
-        },
-        "lift_form": LiftForm(),
+        "content_decisions": [(k, ActionKind(k).label) for k in cases.CONTENT_DECISIONS if k != ActionKind.EDIT],
     }
 
 
 @staff_only
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "moderation/case_detail.html", _case_context(request, pk))
+    return render(request, "moderation/case_detail.html", _case_context(pk))
 
 
 @staff_only
@@ -123,7 +120,7 @@ def case_decide(request: HttpRequest, pk: int) -> HttpResponse:
             if data["decision"] in cases.SANCTION_DECISIONS:
                 return redirect("moderation:case", pk=pk)
             return redirect("moderation:queue")
-    context = _case_context(request, pk, form)
+    context = _case_context(pk, form)
     return render(request, "moderation/case_detail.html", context, status=422)
 
 

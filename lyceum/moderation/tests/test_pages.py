@@ -225,3 +225,25 @@ def test_moderators_see_a_moderation_box_on_member_pages_and_nobody_else(moderat
     [section] = moderation_section(member=learner, viewer=moderator)
     assert (section["decisions"], section["open_cases"], section["sanction"].kind) == (1, 1, "mute")
     assert moderation_section in hooks._providers["member_profile.sections"]
+
+
+def test_lifting_a_sanction_from_the_case_page(client_for, moderator, learner):
+    from lyceum.moderation.models import Sanction
+
+    case = queued_case(make_thread(learner))
+    case_decide(actor=moderator, case=case, decision="mute", reason="Ads", mute_days=7)
+    sanction = Sanction.objects.get()
+    assert (
+        client_for(learner).post(f"/operator/moderation/sanctions/{sanction.pk}/lift/", {"reason": "x"}).status_code
+        == 403
+    )
+    client = client_for(moderator)
+    assert "Lift" in client.get(f"/operator/moderation/cases/{case.pk}/").content.decode()
+
+    no_reason = client.post(f"/operator/moderation/sanctions/{sanction.pk}/lift/", {"reason": "", "case": case.pk})
+    assert no_reason.status_code == 302 and Sanction.objects.get().lifted_at is None
+    lifted = client.post(f"/operator/moderation/sanctions/{sanction.pk}/lift/", {"reason": "Sorted", "case": case.pk})
+
+    assert lifted["Location"] == f"/operator/moderation/cases/{case.pk}/"
+    assert Sanction.objects.get().lifted_by == moderator
+    assert client.post("/operator/moderation/sanctions/999999/lift/", {"reason": "x"}).status_code == 404

@@ -198,3 +198,20 @@ def test_moderators_cannot_open_the_takedown_pages(client_for, moderator, learne
     assert client.get(f"/operator/moderation/takedowns/{takedown.pk}/").status_code == 403
     assert client.post(f"/operator/moderation/takedowns/{takedown.pk}/withdraw/", {"note": "x"}).status_code == 403
     assert not Action.objects.exists()
+
+
+def test_operators_point_a_complaint_at_content_on_the_page(client_for, operator, learner):
+    thread = make_thread(learner)
+    takedown = _request("https://elsewhere.example/copy")
+    client = client_for(operator)
+
+    bad = client.post(
+        f"/operator/moderation/takedowns/{takedown.pk}/target/", {"target_kind": "thread", "target_id": "x"}
+    )
+    client.post(
+        f"/operator/moderation/takedowns/{takedown.pk}/target/", {"target_kind": "thread", "target_id": thread.pk}
+    )
+
+    assert bad.status_code == 302
+    assert (TakedownRequest.objects.get().target_kind, TakedownRequest.objects.get().target_id) == ("thread", thread.pk)
+    assert client.post(f"/operator/moderation/takedowns/{takedown.pk}/explode/", {"note": "x"}).status_code == 404
