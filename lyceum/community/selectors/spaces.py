@@ -412,7 +412,7 @@ def member_activity_for_profile(*, member: Any, viewer: Any, limit: int = 5) -> 
         .filter(access.visible_q(viewer))
         .filter(access.visible_q(viewer, prefix="thread__"))
         .select_related("thread")
-        .only("pk", "created_at", "hidden_at", "hidden_reason", "author_id", "thread__pk", "thread__title",
+        .only("id", "created_at", "hidden_at", "hidden_reason", "author_id", "thread__id", "thread__title",
               "thread__accepted_reply_id")
         .order_by("-created_at", "-id")[:limit]
     )  # fmt: skip

@@ -7,12 +7,15 @@ Each surface is checked for three people: a reader (does not see it), the author
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from lyceum.community import search
 from lyceum.community.models import GroupPost, HiddenReason, Reply, StudyGroup, Thread
+from lyceum.community.selectors.spaces import member_activity_for_profile
 from lyceum.community.services import spaces as services
 from lyceum.community.services.groups import group_create, group_join, group_post, group_update
 from lyceum.community.services.visibility import content_set_hidden
+from lyceum.core import hooks
 from lyceum.core.errors import PermissionDenied, RateLimited
 from lyceum.core.models import Event
 from lyceum.notifications.models import Notification
@@ -328,3 +331,37 @@ def test_space_page_query_budget_holds_with_hidden_content(client_for, outsider,
     with django_assert_max_num_queries(15):
         assert client.get("/community/s/general/").status_code == 200
     assert global_space().slug == "general"
+
+
+# --- the member page's community section ----------------------------------------------------------
+
+
+def test_the_member_page_lists_visible_threads_and_accepted_answers(client_for, learner, outsider):
+    thread = make_thread(learner, title="Public question", kind="question")
+    held = make_thread(learner, title="Held question")
+    Thread.objects.filter(pk=held.pk).update(hidden_at=timezone.now(), hidden_reason=HiddenReason.HELD)
+    reply = make_reply(outsider, thread, body="Answer")
+    services.reply_accept(actor=learner, reply=reply)
+
+    learner_page = client_for(outsider).get(f"/members/{learner.pk}/").content.decode()
+    answerer_page = client_for(learner).get(f"/members/{outsider.pk}/").content.decode()
+    own_page = client_for(learner).get(f"/members/{learner.pk}/").content.decode()
+
+    assert "Public question" in learner_page and "Held question" not in learner_page
+    assert "Held question" in own_page and "Waiting for review" in own_page
+    assert "1 accepted answer" in answerer_page
+
+
+def test_the_member_page_keeps_a_query_budget(client_for, learner, outsider, django_assert_max_num_queries):
+    for i in range(4):
+        make_reply(outsider, make_thread(learner, title=f"Question {i}"))
+    client = client_for(outsider)
+    client.get("/community/")
+    saved = list(hooks._providers["member_profile.sections"])
+    hooks._providers["member_profile.sections"] = [member_activity_for_profile]  # only this app's section
+    try:
+        # session, viewer, roles, member, standing (3), spaces (2), threads, tags, replies, accepted, bell
+        with django_assert_max_num_queries(14):
+            assert client.get(f"/members/{learner.pk}/").status_code == 200
+    finally:
+        hooks._providers["member_profile.sections"] = saved
