@@ -247,3 +247,11 @@ def test_lifting_a_sanction_from_the_case_page(client_for, moderator, learner):
     assert lifted["Location"] == f"/operator/moderation/cases/{case.pk}/"
     assert Sanction.objects.get().lifted_by == moderator
     assert client.post("/operator/moderation/sanctions/999999/lift/", {"reason": "x"}).status_code == 404
+
+
+def test_the_member_page_shows_the_box_to_moderators_only(client_for, moderator, outsider, learner):
+    case_decide(actor=moderator, case=queued_case(make_thread(learner)), decision="warn", reason="Be kind")
+    staff_view = client_for(moderator).get(f"/members/{learner.pk}/").content.decode()
+    member_view = client_for(outsider).get(f"/members/{learner.pk}/").content.decode()
+    assert 'data-testid="moderation-member"' in staff_view and "Earlier decisions: 1 · open cases: 1" in staff_view
+    assert 'data-testid="moderation-member"' not in member_view
