@@ -481,10 +481,9 @@ def thread_create(
         Thread.objects.filter(pk=thread.pk).update(created_at=at, updated_at=at)
         thread.created_at = thread.updated_at = at
     _set_tags(thread, clean_tags)
-    # a held thread counts in the space's thread_count (it is stored) but is no visible activity
-    if verdict.held:
-        Space.objects.filter(pk=space.pk).update(thread_count=F("thread_count") + 1)
-    else:
+    # a held thread is neither counted nor visible activity until a moderator shows it
+    # (``content_set_hidden`` keeps the counters when it hides or shows)
+    if not verdict.held:
         _touch_space(space, when, threads=1)
     _auto_follow(actor, thread)
     events.emit(
@@ -570,7 +569,8 @@ def thread_delete(*, actor: Any, thread: Thread) -> Thread:
     thread.deleted_by = actor
     thread.is_pinned = False
     thread.save(update_fields=["deleted_at", "deleted_by", "is_pinned", "updated_at"])
-    Space.objects.filter(pk=thread.space_id, thread_count__gt=0).update(thread_count=F("thread_count") - 1)
+    if thread.hidden_at is None:  # a hidden thread is already out of the count
+        Space.objects.filter(pk=thread.space_id, thread_count__gt=0).update(thread_count=F("thread_count") - 1)
     events.emit("thread.deleted", actor=actor, obj=thread, space=thread.space.slug)
     search.thread_search_index(thread)
     return thread
@@ -660,9 +660,9 @@ def reply_create(
     if at is not None:
         Reply.objects.filter(pk=reply.pk).update(created_at=at, updated_at=at)
         reply.created_at = reply.updated_at = at
-    # a held reply is stored (and counted, like a deleted one is not) but moves no activity
-    Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
+    # a held reply is stored but neither counted nor activity until a moderator shows it
     if not verdict.held:
+        Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
         # backdated imports never move activity backwards
         Thread.objects.filter(pk=thread.pk, last_activity_at__lt=when).update(last_activity_at=when)
         _touch_space(thread.space, when)
@@ -738,7 +738,8 @@ def reply_delete(*, actor: Any, reply: Reply) -> Reply:
         raise PermissionDenied(_("Only the author or a moderator can delete this reply."))
     reply.deleted_at, reply.deleted_by = timezone.now(), actor
     reply.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
-    Thread.objects.filter(pk=reply.thread_id, reply_count__gt=0).update(reply_count=F("reply_count") - 1)
+    if reply.hidden_at is None:  # a hidden reply is already out of the count
+        Thread.objects.filter(pk=reply.thread_id, reply_count__gt=0).update(reply_count=F("reply_count") - 1)
     Thread.objects.filter(pk=reply.thread_id, accepted_reply=reply).update(
         accepted_reply=None, accepted_at=None, accepted_by=None
     )

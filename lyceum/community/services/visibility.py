@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,9 +18,23 @@ from lyceum.core import events
 from lyceum.core.errors import PermissionDenied, ValidationFailed
 
 from .. import access, search
-from ..models import GroupPost, HiddenReason, Reply, StudyGroup, Thread
+from ..models import GroupPost, HiddenReason, Reply, Space, StudyGroup, Thread
 
 EVENT_PREFIX = {Thread: "thread", Reply: "reply", StudyGroup: "group", GroupPost: "group_post"}
+
+
+def _recount(obj: Any, delta: int) -> None:
+    """Hidden threads and replies are not counted (``Space.thread_count``, ``Thread.reply_count``)."""
+    if getattr(obj, "deleted_at", None) is not None:
+        return  # a deleted one left the count already
+    if isinstance(obj, Thread):
+        spaces = Space.objects.filter(pk=obj.space_id)
+        spaces = spaces.filter(thread_count__gt=0) if delta < 0 else spaces
+        spaces.update(thread_count=F("thread_count") + delta)
+    elif isinstance(obj, Reply):
+        threads = Thread.objects.filter(pk=obj.thread_id)
+        threads = threads.filter(reply_count__gt=0) if delta < 0 else threads
+        threads.update(reply_count=F("reply_count") + delta)
 
 
 @transaction.atomic
@@ -38,9 +53,12 @@ def content_set_hidden(
     locked = model.objects.select_for_update().get(pk=obj.pk)
     if (locked.hidden_at is not None) == hidden and (not hidden or locked.hidden_reason == reason):
         return locked
+    was_hidden = locked.hidden_at is not None
     locked.hidden_at = timezone.now() if hidden else None
     locked.hidden_reason = reason if hidden else ""
     locked.save(update_fields=["hidden_at", "hidden_reason", "updated_at"])
+    if was_hidden != hidden:
+        _recount(locked, -1 if hidden else 1)
     events.emit(
         f"{prefix}.hidden" if hidden else f"{prefix}.unhidden",
         actor=actor,

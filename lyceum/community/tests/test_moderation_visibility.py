@@ -365,3 +365,27 @@ def test_the_member_page_keeps_a_query_budget(client_for, learner, outsider, dja
             assert client.get(f"/members/{learner.pk}/").status_code == 200
     finally:
         hooks._providers["member_profile.sections"] = saved
+
+
+def test_hidden_replies_and_threads_leave_the_counters_and_come_back_when_shown(
+    learner, outsider, moderator, screen_as
+):
+    thread = make_thread(learner)
+    make_reply(outsider, thread, body="fine")
+    screen_as("hold")
+    held = make_reply(outsider, thread, body="held")
+    held_thread = make_thread(learner)
+    space = global_space()
+
+    assert Thread.objects.get(pk=thread.pk).reply_count == 1
+    assert space.thread_count == 1 and Thread.objects.filter(space=space).count() == 2
+
+    content_set_hidden(actor=moderator, obj=held, hidden=False)
+    content_set_hidden(actor=moderator, obj=held_thread, hidden=False)
+    assert Thread.objects.get(pk=thread.pk).reply_count == 2
+    assert global_space().thread_count == 2
+
+    content_set_hidden(actor=moderator, obj=held, hidden=True, reason=HiddenReason.REPORTS)
+    content_set_hidden(actor=moderator, obj=held, hidden=True, reason=HiddenReason.MODERATOR)  # reason only
+    services.reply_delete(actor=moderator, reply=held)
+    assert Thread.objects.get(pk=thread.pk).reply_count == 1
