@@ -52,6 +52,8 @@ def test_instructor_and_operator_still_open_a_withdrawn_lesson(client_for, instr
         response = client_for(person).get(f"/courses/{course.slug}/lessons/{lesson.pk}/")
         assert response.status_code == 200
         assert "Withdrawn: learners cannot open it" in response.content.decode()
+    studio = client_for(instructor).get(f"/studio/courses/{course.pk}/")
+    assert studio.status_code == 200 and "Withdrawn: learners cannot open it" in studio.content.decode()
 
 
 def test_api_and_progress_heartbeat_refuse_a_withdrawn_lesson(api, learner, operator):
