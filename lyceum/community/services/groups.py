@@ -438,6 +438,8 @@ def checkin_create(
     """打卡 for the actor's local day. Returns ``(checkin, created)``; a second one that day merges."""
     if group.archived_at is not None:
         raise NotFound(_("This group does not exist."))
+    if group.hidden_at is not None and not sees_hidden(actor, group.owner_id):
+        raise NotFound(_("This group does not exist."))
     _require_member(group, actor)
     added = _int_in(minutes, field="minutes", low=1, high=MINUTES_MAX)
     clean_note = clean_text(note, field="note", max_length=NOTE_MAX)
