@@ -108,10 +108,13 @@ def screen_content(*, author: Any, kind: str, text: str, where: str = "", obj: A
         check_rules(author)
     exempt = author.has_role("instructor")
     level = limits.trust_level(author)
+    # repeats and bursts are about community posts: the same short praise on two courses'
+    # reviews, or a bio, is not a sign of spam (the contact and link rules still apply)
+    community = kind in COMMUNITY_KINDS
     score, signals = assess(
         text=text,
         newcomer=not exempt and is_newcomer(author, level),
-        author_id=author.pk,
+        author_id=author.pk if community else None,
         where=where,
         new_post=new_post,
     )
@@ -120,7 +123,8 @@ def screen_content(*, author: Any, kind: str, text: str, where: str = "", obj: A
         limits.check_links(level=level, external_hosts=rules.external_hosts(text))
     if new_post and kind in COMMUNITY_KINDS and not exempt:
         limits.check_rate(user=author, level=level)
-    rules.remember(author_id=author.pk, text=text, where=where, new_post=new_post)
+    if community:
+        rules.remember(author_id=author.pk, text=text, where=where, new_post=new_post)
     return [Verdict(action=action, score=score, signals=tuple(signals))]
 
 

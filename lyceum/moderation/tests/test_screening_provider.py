@@ -90,8 +90,15 @@ def test_the_same_text_in_two_spaces_is_flagged(member):
 def test_places_of_different_kinds_do_not_collide(member):
     text = "推荐大家看看这套学习方法，效率提高很多，有兴趣的来讨论"
     screen(author=member, kind="group_post", text=text, where="12")
-    verdict = screen(author=member, kind="review", text=text, where="12")
+    verdict = screen(author=member, kind="thread", text=text, where="12")
     assert ("repeated_post", "group_post:12") in {(s["rule"], s["match"]) for s in verdict.signals}
+
+
+def test_the_same_praise_on_two_courses_reviews_is_not_a_repeat(member):
+    text = "老师讲得很清楚，案例很实用，学完马上能用在工作中。"
+    screen(author=member, kind="review", text=text, where="12")
+    verdict = screen(author=member, kind="review", text=text, where="13")
+    assert "repeated_post" not in signal_rules(verdict) and verdict.action == "publish"
 
 
 @pytest.mark.parametrize("role", ["moderator", "operator"])
