@@ -1,5 +1,6 @@
-"""Course Q&A in two browsers: a learner asks in the course space, the instructor answers,
-the learner is notified (header bell), opens the notification and accepts the answer."""
+"""Course Q&A in two browsers (walk 2): a learner asks in the course space, the instructor
+answers, the learner is notified (header bell), opens the notification and accepts the answer,
+and the answer's author finds the accepted-answer points on their points page."""
 
 from __future__ import annotations
 
@@ -74,3 +75,12 @@ def test_learner_asks_instructor_answers_learner_is_notified_and_accepts(new_pag
     assert thread.accepted_reply is not None and thread.accepted_reply.author == teacher
     assert Notification.objects.filter(recipient=teacher, kind="accepted").count() == 1
     assert Notification.objects.get(recipient=learner, kind="reply").read_at is not None
+
+    # Walk 2 ends in points: the accepted answer earns its author points, shown on their page.
+    from lyceum.engagement.models import PointEntry
+
+    award = PointEntry.objects.get(user=teacher, action="accepted_answer")
+    assert award.points > 0
+    ada.goto("/me/points/")
+    expect(ada.get_by_role("main")).to_contain_text(str(award.points))
+    screenshot(ada, "4-points")
