@@ -22,6 +22,7 @@ lower app ever imports moderation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from lyceum.core import hooks
@@ -45,16 +46,19 @@ class Verdict:
         return {"action": self.action, "score": round(float(self.score), 4), "signals": list(self.signals)}
 
 
-def screen(*, author: Any, kind: str, text: str, where: str = "", obj: Any = None) -> Verdict:
+def screen(
+    *, author: Any, kind: str, text: str, where: str = "", obj: Any = None, at: datetime | None = None
+) -> Verdict:
     """The most severe verdict of every provider; ``publish`` when none answers.
 
     ``kind`` is one of ``KINDS``; ``where`` names the place (a space slug, a course id...) for
     rules such as "the same text in several spaces"; ``obj`` is the object being edited (None
-    when creating)."""
+    when creating); ``at`` is when the text was written when that is not now (a backdated
+    import, the demo data): behaviour rules (repeats, bursts) judge live posting only."""
     if kind not in KINDS:
         raise ValueError(f"unknown content kind {kind!r}")
     worst = Verdict()
-    for verdict in hooks.collect("content.screen", author=author, kind=kind, text=text, where=where, obj=obj):
+    for verdict in hooks.collect("content.screen", author=author, kind=kind, text=text, where=where, obj=obj, at=at):
         if ACTIONS.index(verdict.action) > ACTIONS.index(worst.action) or (
             verdict.action == worst.action and verdict.score > worst.score
         ):

@@ -94,7 +94,12 @@ def place(kind: str, where: str) -> str:
     return f"{'space' if kind in ('thread', 'reply') else kind}:{where}"
 
 
-def screen_content(*, author: Any, kind: str, text: str, where: str = "", obj: Any = None) -> list[Verdict]:
+LIVE = timedelta(minutes=5)  # a text written longer ago than this is a backdated import
+
+
+def screen_content(
+    *, author: Any, kind: str, text: str, where: str = "", obj: Any = None, at: Any = None
+) -> list[Verdict]:
     text = text or ""
     where = place(kind, where)
     new_post = obj is None
@@ -108,9 +113,10 @@ def screen_content(*, author: Any, kind: str, text: str, where: str = "", obj: A
         check_rules(author)
     exempt = author.has_role("instructor")
     level = limits.trust_level(author)
-    # repeats and bursts are about community posts: the same short praise on two courses'
-    # reviews, or a bio, is not a sign of spam (the contact and link rules still apply)
-    community = kind in COMMUNITY_KINDS
+    # repeats and bursts are about live community posting: the same short praise on two
+    # courses' reviews, a bio, or an import of old posts is not a sign of spam (the contact,
+    # link and classifier rules still apply)
+    community = kind in COMMUNITY_KINDS and (at is None or timezone.now() - at < LIVE)
     score, signals = assess(
         text=text,
         newcomer=not exempt and is_newcomer(author, level),

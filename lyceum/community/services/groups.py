@@ -37,6 +37,7 @@ from lyceum.courses.models import Course, CourseStatus, Lesson
 from ..access import sees_hidden, standing
 from ..models import CheckIn, GroupMembership, GroupPost, GroupRole, GroupVisibility, HiddenReason, StudyGroup
 from ..models.groups import GROUP_SIZE_MAX
+from ._screening import held_fields, screen_text
 
 NAME_MIN, NAME_MAX = 2, 80
 DESCRIPTION_MAX = 2000
@@ -173,15 +174,6 @@ def _require_owner(group: StudyGroup, actor: Any) -> None:
         raise PermissionDenied(_("Only the organiser can do that."), code="not_the_owner")
 
 
-def _screen(*, actor: Any, kind: str, text: str, where: str = "", obj: Any = None) -> screening.Verdict:
-    """Moderation's verdict on a text before it is stored; a provider's error reaches the member."""
-    return screening.screen(author=actor, kind=kind, text=text, where=where, obj=obj)
-
-
-def _held_fields(verdict: screening.Verdict) -> dict[str, Any]:
-    return {"hidden_at": timezone.now(), "hidden_reason": HiddenReason.HELD} if verdict.held else {}
-
-
 def _new_invite_code() -> str:
     return secrets.token_urlsafe(16)  # 22 characters, fits max_length=32
 
@@ -226,7 +218,7 @@ def group_create(
     topic_obj = _topic_for(topic)
     if at is None and not ratelimit.hit(f"groups:create:{actor.pk}", RATE_CREATE):
         raise RateLimited(_("You have created many groups recently. Try again later."))
-    verdict = _screen(actor=actor, kind="group", text=f"{clean_name}\n\n{clean_description}")
+    verdict = screen_text(actor=actor, kind="group", text=f"{clean_name}\n\n{clean_description}")
     when = at or timezone.now()
     group = StudyGroup.objects.create(
         name=clean_name,
@@ -241,7 +233,7 @@ def group_create(
         invite_code=_new_invite_code(),
         member_count=1,
         last_activity_at=when,
-        **_held_fields(verdict),
+        **held_fields(verdict),
     )
     GroupMembership.objects.create(group=group, user=actor, role=GroupRole.OWNER, joined_at=when)
     emit(
@@ -296,7 +288,7 @@ def group_update(
     verdict = screening.Verdict()
     fields = ["name", "description", "visibility", "max_members", "course", "topic", "updated_at"]
     if "name" in changed or "description" in changed:
-        verdict = _screen(actor=actor, kind="group", text=f"{clean_name}\n\n{clean_description}", obj=locked)
+        verdict = screen_text(actor=actor, kind="group", text=f"{clean_name}\n\n{clean_description}", obj=locked)
         if verdict.held and locked.hidden_at is None:
             locked.hidden_at, locked.hidden_reason = timezone.now(), HiddenReason.HELD
             fields += ["hidden_at", "hidden_reason"]
@@ -411,9 +403,9 @@ def group_post(*, actor: Any, group: StudyGroup, body: str, at: datetime | None 
     text = clean_text(body, field="body", max_length=POST_MAX, min_length=1, multiline=True)
     if at is None and not ratelimit.hit(f"groups:post:{actor.pk}", RATE_POST):
         raise RateLimited(_("You are posting very fast. Wait a minute and try again."))
-    verdict = _screen(actor=actor, kind="group_post", text=text, where=str(group.pk))
+    verdict = screen_text(actor=actor, kind="group_post", text=text, where=str(group.pk), at=at)
     post = GroupPost.objects.create(
-        group=group, author=actor, body=text, body_html=str(render_markdown(text)), **_held_fields(verdict)
+        group=group, author=actor, body=text, body_html=str(render_markdown(text)), **held_fields(verdict)
     )
     when = at or post.created_at
     if at is not None:

@@ -53,6 +53,7 @@ from ..models import (
     Vote,
 )
 from ..models.spaces import BODY_MAX, TITLE_MAX
+from ._screening import held_fields, screen_text
 
 TAGS_MAX = 5
 TAG_MAX_CHARS = 40
@@ -145,17 +146,6 @@ def _touch_space(space: Space, when: datetime, *, threads: int = 0) -> None:
     Space.objects.filter(pk=space.pk).filter(Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=when)).update(
         last_activity_at=when
     )
-
-
-def _screen(*, actor: Any, kind: str, text: str, where: str, obj: Any = None) -> screening.Verdict:
-    """Ask moderation (through ``core.screening``) about a text before it is stored; a provider's
-    ``ApplicationError`` (muted, rules not accepted, new-member limits) reaches the member as is."""
-    return screening.screen(author=actor, kind=kind, text=text, where=where, obj=obj)
-
-
-def _held_fields(verdict: screening.Verdict) -> dict[str, Any]:
-    """``hidden_at``/``hidden_reason`` for a new object the filter holds (empty otherwise)."""
-    return {"hidden_at": timezone.now(), "hidden_reason": HiddenReason.HELD} if verdict.held else {}
 
 
 def _auto_follow(user: Any, thread: Thread) -> None:
@@ -463,7 +453,7 @@ def thread_create(
     clean_tags = _clean_tags(tags)
     if rate_limit:
         _rate_limit(actor, "thread", _rate("LYCEUM_COMMUNITY_THREAD_RATE", "5/min"))
-    verdict = _screen(actor=actor, kind="thread", text=f"{clean_title}\n\n{clean_body}", where=space.slug)
+    verdict = screen_text(actor=actor, kind="thread", text=f"{clean_title}\n\n{clean_body}", where=space.slug, at=at)
     when = at or timezone.now()
     resolved = mentions_resolve(text=clean_body, space=space, participant_ids={actor.pk})
     thread = Thread.objects.create(
@@ -475,7 +465,7 @@ def thread_create(
         body_html=_render(clean_body, resolved),
         is_pinned=kind == ThreadKind.ANNOUNCEMENT,
         last_activity_at=when,
-        **_held_fields(verdict),
+        **held_fields(verdict),
     )
     if at is not None:
         Thread.objects.filter(pk=thread.pk).update(created_at=at, updated_at=at)
@@ -529,7 +519,7 @@ def thread_edit(
     changed = clean_title != thread.title or clean_body != thread.body
     verdict = screening.Verdict()
     if changed:
-        verdict = _screen(
+        verdict = screen_text(
             actor=actor, kind="thread", text=f"{clean_title}\n\n{clean_body}", where=thread.space.slug, obj=thread
         )
         Revision.objects.create(thread=thread, title=thread.title, body=thread.body, edited_by=actor)
@@ -645,7 +635,7 @@ def reply_create(
     clean_body = _clean_body(body)
     if rate_limit:
         _rate_limit(actor, "reply", _rate("LYCEUM_COMMUNITY_REPLY_RATE", "20/min"))
-    verdict = _screen(actor=actor, kind="reply", text=clean_body, where=thread.space.slug)
+    verdict = screen_text(actor=actor, kind="reply", text=clean_body, where=thread.space.slug, at=at)
     when = at or timezone.now()
     participants = _participant_ids(thread)
     resolved = mentions_resolve(text=clean_body, space=thread.space, participant_ids=participants)
@@ -655,7 +645,7 @@ def reply_create(
         author=actor,
         body=clean_body,
         body_html=_render(clean_body, resolved),
-        **_held_fields(verdict),
+        **held_fields(verdict),
     )
     if at is not None:
         Reply.objects.filter(pk=reply.pk).update(created_at=at, updated_at=at)
@@ -705,7 +695,7 @@ def reply_edit(*, actor: Any, reply: Reply, body: str) -> Reply:
     clean_body = _clean_body(body)
     verdict = screening.Verdict()
     if clean_body != reply.body:
-        verdict = _screen(actor=actor, kind="reply", text=clean_body, where=reply.thread.space.slug, obj=reply)
+        verdict = screen_text(actor=actor, kind="reply", text=clean_body, where=reply.thread.space.slug, obj=reply)
         Revision.objects.create(reply=reply, body=reply.body, edited_by=actor)
         resolved = mentions_resolve(
             text=clean_body, space=reply.thread.space, participant_ids=_participant_ids(reply.thread)

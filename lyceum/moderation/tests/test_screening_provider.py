@@ -94,6 +94,19 @@ def test_places_of_different_kinds_do_not_collide(member):
     assert ("repeated_post", "group_post:12") in {(s["rule"], s["match"]) for s in verdict.signals}
 
 
+def test_backdated_posts_are_not_judged_as_live_behaviour(member):
+    # an import of old posts (the demo data) may repeat a text in two spaces within seconds
+    text = "推荐大家看看这套学习方法，效率提高很多，有兴趣的来小组讨论"
+    long_ago = timezone.now() - timedelta(days=30)
+    screen(author=member, kind="thread", text=text, where="python", at=long_ago)
+    old = screen(author=member, kind="thread", text=text, where="django", at=long_ago)
+    assert "repeated_post" not in signal_rules(old)
+    live = screen(author=member, kind="thread", text=text, where="flask")
+    assert "repeated_post" not in signal_rules(live)  # the backdated ones were not remembered either
+    again = screen(author=member, kind="thread", text=text, where="fastapi", at=timezone.now())
+    assert "repeated_post" in signal_rules(again)  # written now: live
+
+
 def test_the_same_praise_on_two_courses_reviews_is_not_a_repeat(member):
     text = "老师讲得很清楚，案例很实用，学完马上能用在工作中。"
     screen(author=member, kind="review", text=text, where="12")
