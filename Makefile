@@ -9,12 +9,13 @@ DEMO_USERS ?= 200
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run install install-test migrate translations messages demo serve test lint typecheck \
+.PHONY: help run install install-test migrate translations messages demo serve worker beat test lint typecheck \
         contracts pytest lock browser-deps clean demo-otp bench-pages bench-analytics bench-recs
 
 help:
 	@echo "make run    install, migrate, load the demo community, serve on http://$(HOST):$(PORT)"
 	@echo "make test   install test tools, run the suite, ruff, mypy and import contracts"
+	@echo "make serve  production: gunicorn on HOST:PORT (needs SECRET_KEY, ALLOWED_HOSTS); make worker / make beat run Celery"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +52,28 @@ run: install translations migrate demo
 demo-otp: install
 	@$(BIN)/python manage.py demo_otp
 
-serve: install
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+# --- Production (README "Production", docs/DEPLOY.md) -------------------------------------
+
+# gunicorn with production settings (DEBUG=0): migrate, collect the static files (hashed names,
+# compressed; WhiteNoise serves them with long-lived cache headers), then serve on HOST:PORT.
+serve: install translations
+	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY in the environment (a long random string; see .env.example)" >&2; exit 1; }
+	@test -n "$$ALLOWED_HOSTS" || { echo "make serve: set ALLOWED_HOSTS in the environment (e.g. ALLOWED_HOSTS=lyceum.example.org)" >&2; exit 1; }
+	DEBUG=$${DEBUG:-0} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-0} $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DEBUG=$${DEBUG:-0} HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config deploy/gunicorn.conf.py
+
+# Celery on the broker in CELERY_BROKER_URL: event handlers, e-mails and the periodic jobs
+# (beat sends settings.LYCEUM_JOBS; run one beat only). WORKER_ARGS adds options, e.g. -c 4.
+WORKER_ARGS ?=
+worker: install
+	@test -n "$$CELERY_BROKER_URL" || { echo "make worker: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/2)" >&2; exit 1; }
+	$(BIN)/celery -A config worker --loglevel=INFO $(WORKER_ARGS)
+
+beat: install
+	@test -n "$$CELERY_BROKER_URL" || { echo "make beat: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/2)" >&2; exit 1; }
+	@mkdir -p var
+	$(BIN)/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule
 
 # --- Quality --------------------------------------------------------------------------
 

@@ -145,13 +145,28 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker dies before it acknowledged is delivered again (handlers are idempotent);
+# one message at a time per worker process, so a killed worker strands at most one.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis broker: an unacknowledged message goes back to the queue after ``visibility_timeout``
+# seconds (a worker killed mid-task); longer than the longest job, or a slow job runs twice.
+# LYCEUM_CELERY_BROKER_OPTIONS (JSON) adds or overrides kombu's transport options.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 4 * 3600,
+    **json.loads(env_str("LYCEUM_CELERY_BROKER_OPTIONS", "{}") or "{}"),
+}
+# Periodic jobs on Celery beat hold a cache lock this long at most (a killed run frees it then).
+LYCEUM_JOB_LOCK_SECONDS = env_int("LYCEUM_JOB_LOCK_SECONDS", 3 * 3600)
 
 # Periodic jobs: (management command, every N seconds). ``manage.py run_jobs`` runs them in
 # the embedded runtime (``make run`` starts it); production schedules the same commands
-# with Celery beat or cron. Each command is idempotent.
+# with Celery beat (``make beat``: config/celery.py builds the schedule from this list) or cron.
+# Each command is idempotent.
 # Interest profiles (recommendations/profile.py): how fast a signal fades, in days.
 LYCEUM_INTEREST_HALF_LIFE_DAYS = env_int("LYCEUM_INTEREST_HALF_LIFE_DAYS", 45)
 LYCEUM_INTEREST_SURVEY_HALF_LIFE_DAYS = env_int("LYCEUM_INTEREST_SURVEY_HALF_LIFE_DAYS", 180)
