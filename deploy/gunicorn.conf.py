@@ -29,4 +29,6 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+# No runtime control socket (it would be written under $HOME); systemd and signals manage the server.
+control_socket_disable = True
 wsgi_app = "config.wsgi:application"

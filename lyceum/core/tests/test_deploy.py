@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import runpy
+import shutil
 import signal
 import socket
 import subprocess
@@ -120,3 +121,42 @@ def test_make_serve_runs_gunicorn_with_hashed_compressed_static_files(tmp_path):
         server.wait(30)
         log.close()
     assert 'GET /healthz HTTP/1.1" 200' in (tmp_path / "serve.log").read_text()  # access log on stdout
+
+
+UNITS = {
+    "lyceum-web.service": "gunicorn --config deploy/gunicorn.conf.py",
+    "lyceum-worker.service": "celery -A config worker",
+    "lyceum-beat.service": "celery -A config beat",
+}
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="needs systemd-analyze (Debian's systemd package)")
+def test_the_systemd_units_verify_and_read_the_environment_file(tmp_path):
+    for unit, command in UNITS.items():
+        text = (ROOT / "deploy" / "systemd" / unit).read_text()
+        assert "EnvironmentFile=/etc/lyceum/lyceum.env" in text
+        assert command in text
+        # Installed, the checkout is /srv/lyceum; here it is this one (its venv exists).
+        (tmp_path / unit).write_text(text.replace("/srv/lyceum", str(ROOT)))
+    done = subprocess.run(
+        ["systemd-analyze", "verify", *sorted(str(tmp_path / unit) for unit in UNITS)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_nginx_site_proxies_to_gunicorn_and_keeps_protected_media_internal():
+    conf = (ROOT / "deploy" / "nginx" / "lyceum.conf").read_text()
+    code = "\n".join(line.split("#", 1)[0] for line in conf.splitlines())
+    assert code.count("{") == code.count("}")
+    for directive in (
+        "proxy_pass http://lyceum_web;",
+        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "proxy_set_header X-Forwarded-Proto $scheme;",
+        "proxy_set_header X-Forwarded-Host $host;",
+        "client_max_body_size",
+        "alias /var/lib/lyceum/static/;",
+    ):
+        assert directive in code, directive
+    internal = code.split("location /_media/", 1)[1].split("}", 1)[0]
+    assert "internal;" in internal
