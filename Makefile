@@ -72,8 +72,8 @@ worker: install
 
 beat: install
 	@test -n "$$CELERY_BROKER_URL" || { echo "make beat: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/2)" >&2; exit 1; }
-	@mkdir -p var
-	$(BIN)/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule
+	@mkdir -p "$${LYCEUM_VAR_DIR:-var}"
+	$(BIN)/celery -A config beat --loglevel=INFO --schedule "$${LYCEUM_VAR_DIR:-var}/celerybeat-schedule"
 
 # --- Quality --------------------------------------------------------------------------
 

@@ -147,7 +147,7 @@ def _runs(tmp_path: Path, event_id: int) -> list[Path]:
 
 
 def test_a_worker_runs_the_handlers_of_an_emitted_event(tmp_path, queue):
-    member = make_user("worker-member@example.org")  # its sign-up handlers ran in-process
+    member = make_user("worker-member@example.org")  # its sign-up events queue up for the worker too
     with running(Worker(tmp_path, queue, "a")):
         event = events.emit("daily.checked_in", actor=member, day=DAY)
         _wait(lambda: _points(member) == 1, "the worker to award the check-in points")
