@@ -129,15 +129,22 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that answers "miss" instead of raising while Redis is down
+            # (rate limits fail open; sessions fall back to the database): lyceum/core/cache.py
+            "BACKEND": "lyceum.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("LYCEUM_CACHE_PREFIX", "lyceum"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lyceum"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Rendered catalog and course pages for anonymous visitors (lyceum/core/cache_pages.py): how
+# long a copy lives at most. Event handlers invalidate it on publish, price and review changes;
+# this bound covers what changes with time alone (a sale ending, an event passing). 0 = off.
+LYCEUM_PAGE_CACHE_SECONDS = env_int("LYCEUM_PAGE_CACHE_SECONDS", 300)
 
 # --- Background work ------------------------------------------------------------------
 

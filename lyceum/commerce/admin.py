@@ -4,6 +4,7 @@ refunds), so amounts, statuses and provider references are read-only here."""
 from django.contrib import admin
 
 from .models import Coupon, Order, OrderLine, Payment, Product, WebhookEvent
+from .services.products import product_delete, product_save
 
 
 @admin.register(Product)
@@ -13,6 +14,16 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug"]
     filter_horizontal = ["courses"]
     prepopulated_fields = {"slug": ["title"]}
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        product_save(actor=request.user, product=obj)
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        product_delete(actor=request.user, product=obj)
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        for product in queryset:
+            self.delete_model(request, product)
 
 
 @admin.register(Coupon)

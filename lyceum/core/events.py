@@ -65,6 +65,7 @@ EVENT_NAMES: frozenset[str] = frozenset(
         "course.completed",
         "certificate.issued",
         # commerce
+        "product.updated",
         "checkout.started",
         "order.created",
         "order.paid",

@@ -1,4 +1,8 @@
-"""A fixed-window rate limiter on the Django cache (Redis in production)."""
+"""A fixed-window rate limiter on the Django cache (Redis in production).
+
+It fails open: while Redis is unreachable ``ResilientRedisCache`` (lyceum/core/cache.py) answers
+``add`` with True, so every hit counts as the first of its window and nothing is refused. An
+outage must not lock members out of posting; the limits come back with Redis."""
 
 from __future__ import annotations
 

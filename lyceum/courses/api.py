@@ -3,11 +3,12 @@
 from datetime import datetime
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from lyceum.accounts.models import Level
+from lyceum.core.cache_pages import api_etag
 
 from . import selectors
 from .models import Course, CourseLanguage
@@ -92,9 +93,11 @@ class CourseCardOut(Schema):
     auth=None,
     summary="Published courses: browse, filter and search",
 )
+@api_etag
 @paginate(PageNumberPagination, page_size=selectors.CATALOG_PAGE_SIZE, max_page_size=selectors.CATALOG_PAGE_SIZE)
-def course_list(request: HttpRequest, filters: Query[CatalogQuery]) -> QuerySet[Course]:
-    """With `q`, results are ranked by relevance unless `sort` says otherwise. 20 per page."""
+def course_list(request: HttpRequest, filters: Query[CatalogQuery], response: HttpResponse) -> QuerySet[Course]:
+    """With `q`, results are ranked by relevance unless `sort` says otherwise. 20 per page.
+    Sends an `ETag`; `If-None-Match` with it answers 304 until a course, price or review changes."""
     cleaned, errors = selectors.catalog_filters_clean(filters.dict(exclude_none=True))
     if errors:
         raise errors[0]

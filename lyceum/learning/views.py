@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from lyceum.accounts.selectors import learner_profile_for_user
 from lyceum.core import hooks
+from lyceum.core.cache_pages import anonymous_page_cache
 from lyceum.core.errors import ApplicationError, NotFound, PaymentRequired, PermissionDenied
 from lyceum.core.http import ranged_file_response
 
@@ -22,6 +23,7 @@ from .certificates import certificate_pdf
 from .media import media_token_check, media_url, watermark_pdf, watermark_text
 
 
+@anonymous_page_cache
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         page = selectors.course_page(user=request.user, slug=slug)

@@ -7,11 +7,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from lyceum.accounts.models import Level
+from lyceum.core.cache_pages import anonymous_page_cache
 
 from .. import selectors, services
 from ..models import CourseLanguage
 
 
+def _is_search(request: HttpRequest) -> bool:
+    return bool(request.GET.get("q", "").strip())  # recorded per search: never served from the cache
+
+
+@anonymous_page_cache(unless=_is_search)
 def catalog(request: HttpRequest) -> HttpResponse:
     filters, errors = selectors.catalog_filters_clean(request.GET)
     courses = selectors.course_list_for_catalog(filters=filters)

@@ -1,0 +1,102 @@
+"""A Redis cache that degrades to "always a miss" while Redis is unreachable.
+
+Django's ``RedisCache`` raises ``redis.exceptions.ConnectionError`` (or ``TimeoutError``) from
+every call when the server is down, which turns every page that touches the cache into a 500.
+``ResilientRedisCache`` catches those two errors and answers as an empty cache would:
+
+* reads (``get``, ``get_many``, ``has_key``) miss and return the default;
+* writes (``set``, ``set_many``, ``touch``, ``delete``, ``delete_many``, ``clear``) are dropped;
+* ``add`` answers True and ``incr`` answers ``delta``: callers see "the first time". Rate limits
+  (``lyceum.core.ratelimit``) and de-duplication (thread view counts) therefore **fail open**
+  during an outage: nobody is refused, some views may be counted twice.
+
+Sessions use ``cached_db`` with Redis, so they fall back to the database. After a failure the
+backend stops trying for ``RETRY_AFTER`` seconds (one slow connect per interval, not one per
+call) and logs one warning per interval; the first call after the interval tries Redis again,
+so everything recovers by itself when Redis returns (redis-py reconnects its pool).
+
+Short socket timeouts belong in ``OPTIONS`` (``socket_connect_timeout``, ``socket_timeout``):
+see ``CACHES`` in ``config/settings.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+
+
+class ResilientRedisCache(RedisCache):
+    RETRY_AFTER = 5.0  # seconds without trying Redis after a failure (also the log interval)
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._down_until = 0.0
+
+    # --- the guard ---------------------------------------------------------------------------
+
+    @property
+    def available(self) -> bool:
+        """False while the backend is resting after a failure."""
+        return time.monotonic() >= self._down_until
+
+    def _guard(self, call: Callable[[], T], fallback: T) -> T:
+        if not self.available:
+            return fallback
+        try:
+            return call()
+        except UNAVAILABLE as exc:
+            self._down_until = time.monotonic() + self.RETRY_AFTER
+            logger.warning("cache: Redis unavailable (%s); serving without the cache for %.0f s", exc, self.RETRY_AFTER)
+            return fallback
+
+    # --- reads: a miss -----------------------------------------------------------------------
+
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        return self._guard(lambda: super(ResilientRedisCache, self).get(key, default, version), default)
+
+    def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
+        return self._guard(lambda: super(ResilientRedisCache, self).get_many(keys, version), {})
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        return self._guard(lambda: super(ResilientRedisCache, self).has_key(key, version), False)
+
+    # --- writes: dropped ---------------------------------------------------------------------
+
+    def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
+        self._guard(lambda: super(ResilientRedisCache, self).set(key, value, timeout, version), None)
+
+    def set_many(self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> list[Any]:
+        return self._guard(lambda: super(ResilientRedisCache, self).set_many(data, timeout, version), [])
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return self._guard(lambda: super(ResilientRedisCache, self).touch(key, timeout, version), False)
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        return self._guard(lambda: super(ResilientRedisCache, self).delete(key, version), False)
+
+    def delete_many(self, keys: Any, version: int | None = None) -> None:
+        self._guard(lambda: super(ResilientRedisCache, self).delete_many(keys, version), None)
+
+    def clear(self) -> None:
+        self._guard(lambda: super(ResilientRedisCache, self).clear(), None)
+
+    # --- counters: fail open -----------------------------------------------------------------
+
+    def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        return self._guard(lambda: super(ResilientRedisCache, self).add(key, value, timeout, version), True)
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        return self._guard(lambda: super(ResilientRedisCache, self).incr(key, delta, version), delta)

@@ -1,0 +1,217 @@
+"""Whole-page caching for anonymous visitors, and conditional GET, behind one version key.
+
+* ``pages_version()`` is a random token kept in the cache. Event handlers (registered in
+  ``CoreConfig.ready``) replace it whenever something a public page shows changes: a course
+  published, updated or archived, a product's price, a review posted, edited or hidden...
+  (``INVALIDATING_EVENTS``). Every cached copy and every ETag includes the token, so one bump
+  retires them all; old copies simply expire. Handlers run after commit, so a page rendered
+  before the bump is stored under the old token and never served again.
+* ``anonymous_page_cache`` (views): for a GET by a visitor who is not signed in and has no
+  pending flash messages, answers ``If-None-Match`` with 304 and serves or stores the rendered
+  200 response, keyed by token + language + absolute URL. Signed-in users never read or write
+  the cache (their pages carry personal sections and offers). The CSRF tokens in a stored copy
+  are replaced by a placeholder and each visitor gets their own on the way out.
+* ``api_etag`` (django-ninja operations): ETag and 304 for public, non-personal API lists.
+
+What changes with time alone (a sale that ends, an event that passes) is bounded by
+``LYCEUM_PAGE_CACHE_SECONDS``; a deploy that changes templates should run
+``manage.py pages_invalidate`` (else browsers may keep revalidating old markup with 304s).
+While the cache is unavailable (Redis down) nothing is cached and no ETag is sent: pages
+render as without this module.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.middleware.csrf import get_token
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import parse_etags
+from django.utils.translation import get_language
+
+from lyceum.core import events
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "pages:version"
+
+# Everything whose handlers retire every cached public page (catalog, course pages, course API).
+INVALIDATING_EVENTS = (
+    "course.published",
+    "course.updated",
+    "course.archived",
+    "product.updated",
+    "review.posted",
+    "review.edited",
+    "review.hidden",
+    "review.replied",
+)
+
+_CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")([A-Za-z0-9]{32,64})(")')
+_CSRF_PLACEHOLDER = b"__lyceum_csrf_token__"
+
+
+# --- the version key ---------------------------------------------------------------------------
+
+
+def pages_version() -> str | None:
+    """The current token; None while the cache is unavailable (then nothing is cached)."""
+    version = cache.get(VERSION_KEY)
+    if version is not None:
+        return str(version)
+    if not getattr(cache, "available", True):
+        return None
+    cache.add(VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
+    version = cache.get(VERSION_KEY)
+    return str(version) if version is not None else None
+
+
+def pages_invalidate() -> None:
+    """Retire every cached page and ETag."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
+
+
+def _on_change(event: Any) -> None:
+    pages_invalidate()
+
+
+def register_handlers() -> None:
+    for name in INVALIDATING_EVENTS:
+        events.on(name)(_on_change)
+
+
+# --- keys and ETags ----------------------------------------------------------------------------
+
+
+def _digest(request: HttpRequest, version: str) -> str:
+    raw = f"{version}|{get_language()}|{request.build_absolute_uri()}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def etag_for(request: HttpRequest, version: str) -> str:
+    # Weak: two copies are equivalent, not byte-identical (each visitor gets their own CSRF token).
+    return f'W/"{_digest(request, version)}"'
+
+
+def _matches(request: HttpRequest, etag: str) -> bool:
+    header = request.META.get("HTTP_IF_NONE_MATCH")
+    if not header:
+        return False
+    wanted = etag.removeprefix("W/")
+    return any(tag == "*" or tag.removeprefix("W/") == wanted for tag in parse_etags(header))
+
+
+def _not_modified(etag: str, vary: tuple[str, ...]) -> HttpResponseNotModified:
+    response = HttpResponseNotModified()
+    response["ETag"] = etag
+    patch_vary_headers(response, vary)
+    patch_cache_control(response, no_cache=True)
+    return response
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+PAGE_VARY = ("Cookie", "Accept-Language")
+
+
+def _anonymous_and_clean(request: HttpRequest) -> bool:
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if getattr(request, "user", None) is None or request.user.is_authenticated:
+        return False
+    if request.COOKIES.get("messages"):  # a flash message waits in the cookie storage...
+        return False
+    session = getattr(request, "session", None)
+    return not (session is not None and session.get("_messages"))  # ...or in the session
+
+
+def anonymous_page_cache(
+    view: Callable[..., HttpResponse] | None = None, *, unless: Callable[[HttpRequest], bool] | None = None
+) -> Any:
+    """Decorate a public page view; ``unless(request)`` True skips the cache for that request
+    (e.g. a search, which must be recorded each time)."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            timeout = settings.LYCEUM_PAGE_CACHE_SECONDS
+            usable = timeout > 0 and _anonymous_and_clean(request) and not (unless and unless(request))
+            version = pages_version() if usable else None
+            if version is None:
+                response = view(request, *args, **kwargs)
+                patch_vary_headers(response, PAGE_VARY)
+                return response
+
+            etag = etag_for(request, version)
+            if _matches(request, etag):
+                return _not_modified(etag, PAGE_VARY)
+            key = f"page:{version}:{_digest(request, version)}"
+            stored = cache.get(key)
+            if stored is not None:
+                response = HttpResponse(
+                    stored["content"].replace(_CSRF_PLACEHOLDER, get_token(request).encode()),
+                    content_type=stored["content_type"],
+                )
+            else:
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+                _store(request, key, response, timeout)
+            if response.status_code == 200:
+                response["ETag"] = etag
+            patch_vary_headers(response, PAGE_VARY)
+            # ``private``: a shared cache must not hand one visitor's CSRF token to another
+            patch_cache_control(response, private=True, no_cache=True)
+            return response
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def _store(request: HttpRequest, key: str, response: HttpResponse, timeout: int) -> None:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return
+    content = response.content
+    content, replaced = _CSRF_INPUT.subn(rb"\1" + _CSRF_PLACEHOLDER + rb"\3", content)
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") and not replaced:
+        return  # the token went somewhere we cannot find: do not share it
+    cache.set(key, {"content": content, "content_type": response["Content-Type"]}, timeout=timeout)
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+API_VARY = ("Accept-Language",)
+
+
+def api_etag(func: Callable[..., Any]) -> Callable[..., Any]:
+    """ETag and 304 for a public django-ninja GET operation whose output depends only on the URL,
+    the language and what ``INVALIDATING_EVENTS`` announce. Put it between ``@router.get`` and
+    ``@paginate``; the operation must accept ``response: HttpResponse`` (ninja's temporal one)."""
+
+    @functools.wraps(func)
+    def wrapper(request: HttpRequest, **kwargs: Any) -> Any:
+        version = pages_version()
+        if version is None:
+            return func(request, **kwargs)
+        etag = etag_for(request, version)
+        if _matches(request, etag):
+            return _not_modified(etag, API_VARY)
+        result = func(request, **kwargs)
+        temporal = kwargs.get("response")
+        if isinstance(temporal, HttpResponseBase) and not isinstance(result, HttpResponseBase):
+            temporal["ETag"] = etag
+            patch_vary_headers(temporal, API_VARY)
+            patch_cache_control(temporal, no_cache=True)
+        return result
+
+    return wrapper
