@@ -47,7 +47,9 @@ def job_lock(name: str) -> Iterator[bool]:
 
     Yields whether this caller got it. Two beats, or a tick arriving while a slow run is
     still going, find it taken. The lock expires after ``LYCEUM_JOB_LOCK_SECONDS`` so a run
-    killed with the lock held does not block the job for good.
+    killed with the lock held does not block the job for good. While Redis is unreachable the
+    cache fails open (``core.cache.ResilientRedisCache.add`` answers True): runs are then not
+    kept apart, which the jobs' idempotence makes harmless.
     """
     key = JOB_LOCK_PREFIX + name
     token = uuid.uuid4().hex
