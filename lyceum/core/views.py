@@ -38,7 +38,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:  # any cache client error means "unavailable", never a 500
         logger.exception("health check: cache unreachable")
         result["cache"] = "unavailable"
-    result["cache_backend"] = "redis" if "redis" in settings.CACHES["default"]["BACKEND"].lower() else "local"
+    result["cache_backend"] = "redis" if "redis" in str(settings.CACHES["default"]["BACKEND"]).lower() else "local"
     result["database_backend"] = connection.vendor
     healthy = result["database"] == "ok"
     result["status"] = "ok" if healthy and result["cache"] == "ok" else ("degraded" if healthy else "down")
