@@ -89,13 +89,11 @@ def test_an_edit_joins_the_open_case_from_reports(learner, outsider, django_capt
 
 
 def test_end_to_end_a_post_the_filter_holds_is_queued(monkeypatch, learner, django_capture_on_commit_callbacks):
-    """Through the community's service: the verdict travels in the event (when the community
-    integration screens posts)."""
+    """Through the community's service: the verdict travels in the event."""
     monkeypatch.setitem(hooks._providers, "content.screen", [lambda **kw: [Verdict("hold", 0.99, ())]])
     with django_capture_on_commit_callbacks(execute=True):
         thread = make_thread(learner, title="Hold me", body="anything")
-    if "screen" not in Event.objects.filter(name="thread.created").latest("id").props:
-        pytest.skip("the community services do not screen posts yet")
+    assert Event.objects.filter(name="thread.created").latest("id").props["screen"]["action"] == "hold"
     case = Case.objects.get(target_kind="thread", target_id=thread.pk)
     assert case.held is True
     assert Action.objects.get(case=case).kind == ActionKind.HOLD
