@@ -15,8 +15,7 @@ from django.db.models import Count, Prefetch, Q
 
 from lyceum.accounts.models import User
 from lyceum.core.markdown import render_markdown
-from lyceum.engagement.levels import MAX_TRUST, level_for
-from lyceum.engagement.models import PointBalance
+from lyceum.engagement.selectors import trust_levels
 
 from .models import (
     Action,
@@ -36,7 +35,6 @@ from .targets import Target, author_post_counts, targets_get_many
 
 QUEUE_PER_PAGE = 20
 LOG_PER_PAGE = 50
-STAFF_ROLES = ("moderator", "operator")
 
 
 @dataclass
@@ -59,19 +57,6 @@ class CaseRow:
     @property
     def signals(self) -> list[dict[str, Any]]:
         return [s for s in (self.case.detector_signals or []) if isinstance(s, dict)]
-
-
-def trust_levels(user_ids: set[int]) -> dict[int, int]:
-    """engagement's trust level for many members (same rule as ``engagement.selectors.trust_level``)."""
-    if not user_ids:
-        return {}
-    staff = set(
-        User.groups.through.objects.filter(user_id__in=user_ids, group__name__in=STAFF_ROLES).values_list(
-            "user_id", flat=True
-        )
-    ) | set(User.objects.filter(pk__in=user_ids, is_superuser=True).values_list("pk", flat=True))
-    lifetime = dict(PointBalance.objects.filter(user_id__in=user_ids).values_list("user_id", "lifetime"))
-    return {uid: MAX_TRUST if uid in staff else level_for(lifetime.get(uid) or 0).number for uid in user_ids}
 
 
 def author_contexts(users: list[User]) -> dict[int, AuthorContext]:

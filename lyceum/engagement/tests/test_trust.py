@@ -34,3 +34,20 @@ def test_an_instructor_is_not_staff_for_trust(db):
     teacher = make_user("teach@example.com", "instructor")
 
     assert trust_level(teacher) == 0
+
+
+def test_trust_levels_for_many_members_agree_with_one_at_a_time(
+    learner, outsider, moderator, django_assert_max_num_queries
+):
+    from lyceum.engagement.selectors import trust_levels
+
+    PointBalance.objects.create(user=learner, balance=0, lifetime=650)
+    newcomer = make_user("new@example.org")
+    members = [learner, outsider, moderator, newcomer]
+
+    with django_assert_max_num_queries(3):
+        many = trust_levels({m.pk for m in members})
+
+    assert many == {m.pk: trust_level(m) for m in members}
+    assert many[learner.pk] == 3 and many[moderator.pk] == 4 and many[newcomer.pk] == 0
+    assert trust_levels(set()) == {}
