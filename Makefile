@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help run install install-test migrate translations messages demo serve worker beat test lint typecheck \
-        contracts pytest lock browser-deps clean demo-otp bench-pages bench-analytics bench-recs
+        contracts pytest lock browser-deps system-deps clean demo-otp bench-pages bench-analytics bench-recs bench-web
 
 help:
 	@echo "make run    install, migrate, load the demo community, serve on http://$(HOST):$(PORT)"
@@ -77,16 +77,20 @@ beat: install
 
 # --- Quality --------------------------------------------------------------------------
 
-# Browser tests drive Debian's chromium (never a downloaded browser). Installed when we
-# are root with apt-get (CI, fresh machines); elsewhere the browser tests skip.
-browser-deps:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+# System packages from Debian, installed when we are root with apt-get (CI, fresh machines):
+# chromium and CJK fonts for the browser tests, nginx for the loopback proxy test (deploy/nginx),
+# wrk for `make bench-web`. Elsewhere the tests that need them skip with a reason.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji nginx-light wrk
+system-deps:
+	@if command -v chromium >/dev/null 2>&1 && command -v nginx >/dev/null 2>&1 && command -v wrk >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing chromium and CJK fonts for browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; \
-	else echo "chromium is not installed and apt-get is not available: browser tests will be skipped"; fi
+	  echo "installing $(SYSTEM_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	else echo "chromium, nginx or wrk is missing and apt-get is not available: the tests that need them will be skipped"; fi
 
-test: install-test translations browser-deps
+browser-deps: system-deps
+
+test: install-test translations system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -108,6 +112,13 @@ bench-analytics: install
 # /api/v1/me/recommendations latency (BENCH_LEARNERS, BENCH_COURSES, BENCH_INTERACTIONS change it).
 bench-recs: install
 	$(BIN)/python bench/recs.py
+
+# The production stack (gunicorn, PostgreSQL, Redis) under wrk: 100 000 learners, 50 courses x 20
+# lessons, 1 000 000 events, 50 000 threads; BENCH_ARGS="--scale 10" for ten times that.
+# Needs PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL; local defaults).
+BENCH_ARGS ?=
+bench-web: install translations system-deps
+	$(BIN)/python bench/web.py $(BENCH_ARGS)
 
 # Re-extract translatable strings into locale/zh_Hans (needs xgettext from gettext).
 messages: install

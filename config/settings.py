@@ -306,6 +306,14 @@ LYCEUM_MAX_FILE_BYTES = env_int("LYCEUM_MAX_FILE_BYTES", 200 * 1024 * 1024)
 LYCEUM_MAX_IMAGE_BYTES = env_int("LYCEUM_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
 # Lesson media links are bound to the viewer's session and expire after this many seconds.
 LYCEUM_MEDIA_URL_TTL = env_int("LYCEUM_MEDIA_URL_TTL", 4 * 3600)
+# Who sends a protected file once the view has let the viewer in (core.http.protected_file_response):
+# "app" streams it, "x-accel" hands it to nginx (deploy/nginx, internal /_media/), "signed" redirects
+# to a short-lived signed object-store URL (set automatically when media live on S3).
+LYCEUM_MEDIA_DELIVERY = env_str("LYCEUM_MEDIA_DELIVERY", "app")
+LYCEUM_MEDIA_ACCEL_PREFIX = env_str("LYCEUM_MEDIA_ACCEL_PREFIX", "/_media/")
+LYCEUM_MEDIA_SIGNED_SECONDS = env_int("LYCEUM_MEDIA_SIGNED_SECONDS", 300)
+if LYCEUM_MEDIA_DELIVERY not in ("app", "x-accel", "signed"):
+    raise ImproperlyConfigured("LYCEUM_MEDIA_DELIVERY must be app, x-accel or signed.")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security ------------------------------------------------------------------------------

@@ -6,7 +6,10 @@ import os
 import re
 from collections.abc import Iterator
 from typing import BinaryIO
+from urllib.parse import quote
 
+from django.conf import settings
+from django.core.files.storage import Storage
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
@@ -89,3 +92,65 @@ def ranged_file_response(
 
 def file_size(handle: BinaryIO) -> int:
     return os.fstat(handle.fileno()).st_size
+
+
+# --- Protected files: after the view's access check, who sends the bytes -----------------------
+#
+# ``settings.LYCEUM_MEDIA_DELIVERY`` chooses (config/settings.py sets it from the environment):
+#   "app"       the web process streams the file itself, with Range support (embedded default);
+#   "x-accel"   an empty response with ``X-Accel-Redirect: <LYCEUM_MEDIA_ACCEL_PREFIX><name>`` that
+#               nginx answers from disk (deploy/nginx: the ``internal`` /_media/ location);
+#   "signed"    a redirect to a short-lived signed URL of the object store (django-storages S3;
+#               LYCEUM_MEDIA_SIGNED_SECONDS), the bucket itself being private.
+# Personalised bytes (a watermarked PDF) are always streamed by the app: ``protected_file_response``
+# is only for files sent exactly as stored.
+
+
+def protected_file_response(
+    request: HttpRequest,
+    storage: Storage,
+    name: str,
+    *,
+    content_type: str,
+    filename: str,
+    as_attachment: bool = False,
+) -> HttpResponseBase:
+    """The stored file ``name`` for a viewer the caller has already let in; never cacheable."""
+    mode = getattr(settings, "LYCEUM_MEDIA_DELIVERY", "app")
+    disposition = content_disposition_header(as_attachment, filename) or "inline"
+    if mode == "signed":
+        response: HttpResponseBase = _signed_redirect(storage, name, content_type=content_type, disposition=disposition)
+    elif mode == "x-accel":
+        response = _accel_redirect(name, content_type=content_type, disposition=disposition)
+    else:
+        response = ranged_file_response(
+            request,
+            storage.open(name, "rb"),  # type: ignore[arg-type]  # a File is file-like
+            size=storage.size(name),
+            content_type=content_type,
+            filename=filename,
+            as_attachment=as_attachment,
+        )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _accel_redirect(name: str, *, content_type: str, disposition: str) -> HttpResponseBase:
+    prefix = settings.LYCEUM_MEDIA_ACCEL_PREFIX.rstrip("/") + "/"
+    response = HttpResponse(content_type=content_type)
+    response["X-Accel-Redirect"] = quote(prefix + name.lstrip("/"))
+    response["Content-Disposition"] = disposition
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _signed_redirect(storage: Storage, name: str, *, content_type: str, disposition: str) -> HttpResponseBase:
+    url = storage.url(  # type: ignore[call-arg]
+        name,
+        parameters={"ResponseContentType": content_type, "ResponseContentDisposition": disposition},
+        expire=settings.LYCEUM_MEDIA_SIGNED_SECONDS,
+    )
+    response = HttpResponse(status=302)
+    response["Location"] = url
+    response["Referrer-Policy"] = "no-referrer"
+    return response

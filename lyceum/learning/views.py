@@ -16,7 +16,7 @@ from lyceum.accounts.selectors import learner_profile_for_user
 from lyceum.core import hooks
 from lyceum.core.cache_pages import anonymous_page_cache
 from lyceum.core.errors import ApplicationError, NotFound, PaymentRequired, PermissionDenied
-from lyceum.core.http import ranged_file_response
+from lyceum.core.http import protected_file_response, ranged_file_response
 
 from . import selectors, services
 from .certificates import certificate_pdf
@@ -190,16 +190,24 @@ def lesson_media(request: HttpRequest, lesson_id: int, token: str) -> HttpRespon
 
         with default_storage.open(lesson.media.name, "rb") as source:
             data = watermark_pdf(source, watermark_text(request.user))
-        handle: Any = io.BytesIO(data)
-        size = len(data)
-    else:
-        handle = default_storage.open(lesson.media.name, "rb")
-        size = lesson.media.size
-    response = ranged_file_response(
-        request, handle, size=size, content_type=content_type, filename=filename, as_attachment=download
+        response = ranged_file_response(
+            request,
+            io.BytesIO(data),
+            size=len(data),
+            content_type=content_type,
+            filename=filename,
+            as_attachment=download,
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+    return protected_file_response(
+        request,
+        default_storage,
+        lesson.media.name,
+        content_type=content_type,
+        filename=filename,
+        as_attachment=download,
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _extension(name: str) -> str:

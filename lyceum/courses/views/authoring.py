@@ -14,7 +14,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from lyceum.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from lyceum.core.forms import form_add_application_error
+from lyceum.core.http import protected_file_response
 from lyceum.core.markdown import render_markdown
 
 from .. import selectors, services
@@ -457,7 +459,7 @@ def lesson_reorder(request: HttpRequest, module_id: int) -> HttpResponse:
 
 
 @login_required
-def lesson_media(request: HttpRequest, lesson_id: int) -> HttpResponse:
+def lesson_media(request: HttpRequest, lesson_id: int) -> HttpResponseBase:
     """The lesson's file for its editors and for reviewers (learners use the course player)."""
     try:
         lesson = selectors.lesson_get_for_preview(user=request.user, lesson_id=lesson_id)
@@ -467,14 +469,16 @@ def lesson_media(request: HttpRequest, lesson_id: int) -> HttpResponse:
         raise Http404(exc.message) from exc
     if not lesson.media:
         raise Http404(_("This lesson has no file."))
-    response = FileResponse(lesson.media.open("rb"), content_type=lesson.media_type or "application/octet-stream")
     inline = lesson.kind in (LessonKind.VIDEO, LessonKind.AUDIO) or lesson.media_type == "application/pdf"
     extension = lesson.media.name.rsplit(".", 1)[-1]
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="lesson-{lesson.pk}.{extension}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return protected_file_response(
+        request,
+        lesson.media.storage,
+        lesson.media.name,
+        content_type=lesson.media_type or "application/octet-stream",
+        filename=f"lesson-{lesson.pk}.{extension}",
+        as_attachment=not inline,
+    )
 
 
 # --- Studio: quizzes ---
