@@ -35,6 +35,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 LYCEUM_SITE_URL = env_str("LYCEUM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 LYCEUM_SITE_NAME = env_str("LYCEUM_SITE_NAME", "Lyceum")
+# A trivial /bench/hello view (lyceum/core/views_bench.py) for `make bench-web`: the framework ceiling.
+LYCEUM_BENCH_HELLO = env_bool("LYCEUM_BENCH_HELLO", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
@@ -40,3 +41,9 @@ handler404 = "lyceum.core.views.page_not_found"
 urlpatterns += [
     re_path(r"^media/(?P<path>(?:avatars|covers)/.+)$", core_views.public_media, name="public-media"),
 ]
+
+# The benchmark's ceiling (make bench-web): a trivial view through the full middleware stack, off by default.
+if settings.LYCEUM_BENCH_HELLO:
+    from lyceum.core import views_bench
+
+    urlpatterns.insert(0, path("bench/hello", views_bench.hello, name="bench-hello"))
