@@ -23,6 +23,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from lyceum.core.dbrouter import replica_reads
 from lyceum.core.errors import PermissionDenied, ValidationFailed
 
 from . import export, selectors
@@ -235,6 +236,11 @@ def churn_get(request: HttpRequest, query: Query[ChurnQuery]) -> dict[str, Any]:
         raise ValidationFailed(_("Unknown reason: give a feature key."), field="reason")
     limit = _parse_int(query.limit, "limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
     offset = _parse_int(query.offset, "offset", default=0, low=0)
+    with replica_reads():  # the replica when configured (lag is acceptable here)
+        return _churn_page(query, min_risk=min_risk, limit=limit, offset=offset)
+
+
+def _churn_page(query: ChurnQuery, *, min_risk: float | None, limit: int, offset: int) -> dict[str, Any]:
     model = export.latest_model()
     page: dict[str, Any] = {"model": None, "count": 0, "limit": limit, "offset": offset, "items": []}
     if model is None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lyceum.accounts.models import User
+from lyceum.core.dbrouter import replica_reads
 from lyceum.courses.models import Course
 
 from . import kpis
@@ -113,6 +114,8 @@ def _zero_filled(days: list[date], values: dict[date, Any]) -> list[tuple[date, 
     return [(day, values.get(day, 0)) for day in days]
 
 
+# Rollups are minutes old already: replica lag does not matter to these reads (core/dbrouter.py).
+@replica_reads()
 def dashboard(
     *,
     start: date,
@@ -338,6 +341,7 @@ def dashboard(
     )
 
 
+@replica_reads()
 def course_table(
     *, start: date, end: date, course_ids: set[int] | None = None, cer_days: int = kpis.CER_MIN_DAYS
 ) -> list[CourseRow]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from lyceum.accounts.decorators import role_required
 from lyceum.commerce import reports as commerce_reports
+from lyceum.core.dbrouter import replica_reads
 from lyceum.core.errors import NotFound
 
 from . import charts, instructor
@@ -180,6 +181,7 @@ def _extras(report: Dashboard) -> list[dict[str, Any]]:
 
 
 @role_required("operator")
+@replica_reads()  # bulk reads: the replica when configured (lag is acceptable here)
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET)
     start, end = form.dates()
@@ -206,6 +208,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("operator")
+@replica_reads()
 def courses_csv(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET)
     if not form.is_valid():

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from lyceum.accounts.decorators import role_required
 from lyceum.core.csvexport import stream_csv
+from lyceum.core.dbrouter import replica_stream
 
 from . import charts, export
 from .report import Series
@@ -72,4 +73,5 @@ def my_activity_csv(request: HttpRequest) -> StreamingHttpResponse:
 def learners_csv(request: HttpRequest) -> StreamingHttpResponse:
     """Pseudonymised: one row per learner scored by the latest churn model (``export.learners_rows``)."""
     header, rows = export.learners_export(actor=request.user)  # type: ignore[arg-type]
-    return stream_csv(header, rows, f"learners-{export.platform_today():%Y%m%d}.csv")
+    # The rows are read while the response streams, each chunk from the replica when configured.
+    return stream_csv(header, replica_stream(rows), f"learners-{export.platform_today():%Y%m%d}.csv")

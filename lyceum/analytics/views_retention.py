@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from lyceum.accounts.decorators import role_required
+from lyceum.core.dbrouter import replica_reads
 from lyceum.core.errors import ValidationFailed
 from lyceum.core.forms import form_add_application_error
 from lyceum.core.markdown import render_markdown
@@ -81,6 +82,7 @@ def _row(score: ChurnScore) -> AtRiskRow:
 
 
 @role_required("operator")
+@replica_reads()  # the churn list: the replica when configured (lag is acceptable here)
 def at_risk(request: HttpRequest) -> HttpResponse:
     model = latest_model()
     form = AtRiskFilterForm(request.GET if request.GET else None)
@@ -125,6 +127,7 @@ def _coefficients(model: ChurnModel) -> list[CoefficientRow]:
 
 
 @role_required("operator")
+@replica_reads()
 def model_report(request: HttpRequest) -> HttpResponse:
     model = latest_model()
     context: dict[str, Any] = {"summary": _model_summary(model)}
