@@ -193,6 +193,7 @@ LYCEUM_INTEREST_HALF_LIFE_DAYS = env_int("LYCEUM_INTEREST_HALF_LIFE_DAYS", 45)
 LYCEUM_INTEREST_SURVEY_HALF_LIFE_DAYS = env_int("LYCEUM_INTEREST_SURVEY_HALF_LIFE_DAYS", 180)
 
 LYCEUM_JOBS = [
+    ("redispatch_events", 60),  # events whose handlers the broker refused (core.PendingDispatch)
     ("send_event_reminders", 300),
     ("expire_orders", 300),
     ("expire_memberships", 3600),

@@ -9,6 +9,11 @@
    when a broker is configured. A failing handler is logged and never breaks the
    request or the other handlers; handlers must be idempotent because Celery may
    run them again.
+4. if handing the handlers to the broker fails (broker down, network), a
+   ``core.PendingDispatch`` row records it and the ``redispatch_events`` job (every minute,
+   ``settings.LYCEUM_JOBS``) publishes it again with backoff, so a broker outage delays
+   handlers but loses none. (A process killed between the commit and the publish is the one
+   window left: the row is written only when the publish raised.)
 
 Apps register handlers in ``AppConfig.ready()`` with ``@events.on("order.paid")``.
 """
@@ -19,7 +24,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +32,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from lyceum.core.models import Event
+from lyceum.core.models import Event, PendingDispatch
 
 logger = logging.getLogger(__name__)
 
@@ -239,13 +244,103 @@ def emit(name: str, *, actor: Any, obj: models.Model | None = None, at: datetime
     return event
 
 
+def _publish(event_id: int) -> None:
+    """Hand the event's handlers to a Celery worker (raises when the broker refuses)."""
+    from lyceum.core.tasks import event_dispatch_task
+
+    event_dispatch_task.delay(event_id)
+
+
 def _dispatch(event_id: int, name: str) -> None:
     if settings.CELERY_BROKER_URL:
-        from lyceum.core.tasks import event_dispatch_task
-
-        event_dispatch_task.delay(event_id)
+        try:
+            _publish(event_id)
+        except Exception as exc:  # kombu OperationalError, a timeout...: the handlers must not be lost
+            logger.warning(
+                "could not publish the handlers of %s #%s; redispatch_events retries: %r", name, event_id, exc
+            )
+            pending_record(event_id=event_id, error=exc)
     else:
         event_dispatch(event_id=event_id)
+
+
+# --- dispatches the broker refused --------------------------------------------------------------
+
+REDISPATCH_FIRST_DELAY = 60  # seconds before the first retry; doubles per attempt
+REDISPATCH_MAX_DELAY = 3600
+REDISPATCH_BATCH = 500
+REDISPATCH_LEASE = 300  # a claimed row is not picked by another run for this long
+
+
+def redispatch_delay(attempts: int) -> timedelta:
+    """The wait after ``attempts`` failed publishes: 1, 2, 4... minutes, at most an hour."""
+    return timedelta(seconds=min(REDISPATCH_FIRST_DELAY * 2 ** max(attempts - 1, 0), REDISPATCH_MAX_DELAY))
+
+
+def _error_text(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def pending_record(*, event_id: int, error: BaseException) -> PendingDispatch:
+    """Remember that ``event_id``'s handlers were not published (runs after the commit)."""
+    now = timezone.now()
+    pending, created = PendingDispatch.objects.get_or_create(
+        event_id=event_id,
+        defaults={"failed_at": now, "next_attempt_at": now + redispatch_delay(1), "last_error": _error_text(error)},
+    )
+    if not created:
+        pending_failed(pending=pending, error=error, now=now)
+    return pending
+
+
+def pending_failed(*, pending: PendingDispatch, error: BaseException, now: datetime) -> None:
+    pending.attempts += 1
+    pending.failed_at = now
+    pending.next_attempt_at = now + redispatch_delay(pending.attempts)
+    pending.last_error = _error_text(error)
+    pending.save(update_fields=["attempts", "failed_at", "next_attempt_at", "last_error"])
+    log = logger.error if pending.attempts >= 10 else logger.warning
+    log("event #%s: publish attempt %s failed: %s", pending.event_id, pending.attempts, pending.last_error)
+
+
+def pending_redispatch(*, now: datetime | None = None, limit: int = REDISPATCH_BATCH) -> dict[str, int]:
+    """Publish the due ``PendingDispatch`` rows again (the ``redispatch_events`` job).
+
+    With a broker each row is published to Celery; without one (the broker was switched off
+    since) the handlers run here. A row is deleted once that succeeded; a failed publish pushes
+    it back (``redispatch_delay``) and ends the run, as the broker is evidently still away.
+    Each row is claimed first (a conditional UPDATE), so two overlapping runs do not publish the
+    same row twice; a publish that reached the broker although it raised may still run the
+    handlers twice, which they tolerate (they are idempotent: see the module doc and core.tasks).
+    Returns counts: ``dispatched``, ``failed``, ``left`` (rows still pending).
+    """
+    now = now or timezone.now()
+    counts = {"dispatched": 0, "failed": 0, "left": 0}
+    due = list(
+        PendingDispatch.objects.filter(next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", "next_attempt_at")[:limit]
+    )
+    for pk, due_at in due:
+        claimed = PendingDispatch.objects.filter(pk=pk, next_attempt_at=due_at).update(
+            next_attempt_at=now + timedelta(seconds=REDISPATCH_LEASE)
+        )
+        if not claimed:
+            continue  # another run has it
+        pending = PendingDispatch.objects.select_related("event").get(pk=pk)
+        try:
+            if settings.CELERY_BROKER_URL:
+                _publish(pending.event_id)
+            else:
+                event_dispatch(event_id=pending.event_id)
+        except Exception as exc:
+            pending_failed(pending=pending, error=exc, now=now)
+            counts["failed"] += 1
+            break
+        PendingDispatch.objects.filter(pk=pk).delete()
+        counts["dispatched"] += 1
+    counts["left"] = PendingDispatch.objects.count()
+    return counts
 
 
 def event_dispatch(*, event_id: int) -> int:

@@ -63,3 +63,25 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} by {self.actor_id} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class PendingDispatch(models.Model):
+    """An event whose handlers could not be handed to the broker (``core.events._dispatch``).
+
+    Written only when publishing the Celery task failed after the event's transaction committed;
+    the ``redispatch_events`` job publishes it again (or runs the handlers in-process when no
+    broker is configured) and deletes the row once that succeeded. A small side table, so the
+    large append-only ``Event`` table needs no status column.
+    """
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="+")
+    failed_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=1)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["next_attempt_at", "id"]
+
+    def __str__(self) -> str:
+        return f"dispatch of event #{self.event_id} ({self.attempts} attempts)"
