@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.storage import media_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("LYCEUM_VAR_DIR", str(BASE_DIR / "var")))
@@ -304,16 +305,18 @@ if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # keeps WhiteNoise quiet before collectstatic
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
-    },
-}
+# Uploads on the local disk (MEDIA_ROOT), or in an S3-compatible bucket when LYCEUM_S3_BUCKET is
+# set: config/storage.py reads LYCEUM_S3_* and the media delivery variables below and refuses
+# a half-configured bucket.
+_MEDIA = media_config(
+    staticfiles_backend=(
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+)
+STORAGES = _MEDIA.storages
+LYCEUM_S3_BUCKET = _MEDIA.s3_bucket
 LYCEUM_MAX_AVATAR_BYTES = env_int("LYCEUM_MAX_AVATAR_BYTES", 2 * 1024 * 1024)
 # Course uploads (courses/media.py): lesson video and audio, downloadable files, cover images.
 LYCEUM_MAX_VIDEO_BYTES = env_int("LYCEUM_MAX_VIDEO_BYTES", 2 * 1024 * 1024 * 1024)
@@ -323,12 +326,15 @@ LYCEUM_MAX_IMAGE_BYTES = env_int("LYCEUM_MAX_IMAGE_BYTES", 5 * 1024 * 1024)
 LYCEUM_MEDIA_URL_TTL = env_int("LYCEUM_MEDIA_URL_TTL", 4 * 3600)
 # Who sends a protected file once the view has let the viewer in (core.http.protected_file_response):
 # "app" streams it, "x-accel" hands it to nginx (deploy/nginx, internal /_media/), "signed" redirects
-# to a short-lived signed object-store URL (set automatically when media live on S3).
-LYCEUM_MEDIA_DELIVERY = env_str("LYCEUM_MEDIA_DELIVERY", "app")
-LYCEUM_MEDIA_ACCEL_PREFIX = env_str("LYCEUM_MEDIA_ACCEL_PREFIX", "/_media/")
-LYCEUM_MEDIA_SIGNED_SECONDS = env_int("LYCEUM_MEDIA_SIGNED_SECONDS", 300)
-if LYCEUM_MEDIA_DELIVERY not in ("app", "x-accel", "signed"):
-    raise ImproperlyConfigured("LYCEUM_MEDIA_DELIVERY must be app, x-accel or signed.")
+# to a short-lived signed object-store URL (the default when media live on S3).
+LYCEUM_MEDIA_DELIVERY = _MEDIA.delivery
+LYCEUM_MEDIA_ACCEL_PREFIX = _MEDIA.accel_prefix
+# Lifetime of a signed URL for a protected file (video and audio get LYCEUM_MEDIA_URL_TTL, so
+# that seeking late in a long video still works), and of the one behind a public avatar or cover.
+LYCEUM_MEDIA_SIGNED_SECONDS = _MEDIA.signed_seconds
+LYCEUM_MEDIA_PUBLIC_SECONDS = _MEDIA.public_seconds
+# The bucket's origin, allowed in the Content-Security-Policy's img-src and media-src below.
+LYCEUM_MEDIA_ORIGINS = _MEDIA.origins
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security ------------------------------------------------------------------------------
@@ -351,16 +357,17 @@ if env_bool("LYCEUM_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
-# Everything the pages load comes from this origin: no CDN, no inline script.
+# Everything the pages load comes from this origin (media also from the bucket, when on S3): no CDN,
+# no inline script.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *LYCEUM_MEDIA_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
-        "media-src": [SELF],
+        "media-src": [SELF, *LYCEUM_MEDIA_ORIGINS],
         "frame-ancestors": [NONE],
         "form-action": [SELF],
         "base-uri": [SELF],

@@ -16,6 +16,8 @@ from django.utils.http import content_disposition_header
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
+# S3 (SigV4) refuses signed URLs that live longer than a week.
+MAX_SIGNED_SECONDS = 7 * 24 * 3600
 
 
 def _iter_range(handle: BinaryIO, start: int, length: int) -> Iterator[bytes]:
@@ -118,7 +120,7 @@ def protected_file_response(
     """The stored file ``name`` for a viewer the caller has already let in; never cacheable."""
     mode = getattr(settings, "LYCEUM_MEDIA_DELIVERY", "app")
     disposition = content_disposition_header(as_attachment, filename) or "inline"
-    if mode == "signed":
+    if mode == "signed" and _can_sign(storage):
         response: HttpResponseBase = _signed_redirect(storage, name, content_type=content_type, disposition=disposition)
     elif mode == "x-accel":
         response = _accel_redirect(name, content_type=content_type, disposition=disposition)
@@ -150,13 +152,46 @@ def _accel_redirect(name: str, *, content_type: str, disposition: str) -> HttpRe
     return response
 
 
+def _can_sign(storage: Storage) -> bool:
+    # Only the media bucket signs; a file on the local disk (a storage a view passes explicitly, or
+    # "signed" asked for without a bucket) is streamed by the app rather than answered with a 500.
+    from lyceum.core.storage import can_sign
+
+    return can_sign(storage)
+
+
+def signed_url(
+    storage: Storage, name: str, *, content_type: str, disposition: str, seconds: int, cache_control: str
+) -> str:
+    """A URL of the object store that serves ``name`` for ``seconds``, with these response headers.
+
+    The store answers it by itself (Range requests included) and refuses it once it expired or
+    was altered: the headers are part of what is signed.
+    """
+    parameters = {
+        "ResponseContentType": content_type,
+        "ResponseContentDisposition": disposition,
+        "ResponseCacheControl": cache_control,
+    }
+    return str(storage.url(name, parameters=parameters, expire=seconds))  # type: ignore[call-arg]
+
+
 def _signed_redirect(storage: Storage, name: str, *, content_type: str, disposition: str) -> HttpResponseBase:
-    url = storage.url(  # type: ignore[call-arg]
+    seconds = settings.LYCEUM_MEDIA_SIGNED_SECONDS
+    if content_type.startswith(("video/", "audio/")):
+        # A player keeps asking the redirected URL for ranges while the learner watches and seeks:
+        # the URL lives as long as the lesson page's own media link (LYCEUM_MEDIA_URL_TTL).
+        seconds = max(seconds, min(settings.LYCEUM_MEDIA_URL_TTL, MAX_SIGNED_SECONDS))
+    url = signed_url(
+        storage,
         name,
-        parameters={"ResponseContentType": content_type, "ResponseContentDisposition": disposition},
-        expire=settings.LYCEUM_MEDIA_SIGNED_SECONDS,
+        content_type=content_type,
+        disposition=disposition,
+        seconds=seconds,
+        cache_control=f"private, max-age={seconds}",
     )
     response = HttpResponse(status=302)
     response["Location"] = url
+    # the signature is a bearer credential: keep it out of Referer headers
     response["Referrer-Policy"] = "no-referrer"
     return response

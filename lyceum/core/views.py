@@ -54,10 +54,44 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def public_media(request: HttpRequest, path: str) -> HttpResponseBase:
-    """Public uploads (avatars) in the embedded runtime; a web server or S3 does this at scale."""
-    from django.views.static import serve
+    """Public uploads (avatars, course covers) at their stable ``/media/`` address.
 
-    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
-    response["Cache-Control"] = "public, max-age=86400"
-    response["X-Content-Type-Options"] = "nosniff"
+    On the local disk the app sends the file (nginx does in production). In the media bucket, a
+    redirect to a signed URL: pages, even those the anonymous page cache keeps, only ever carry
+    this address, and the redirect may be cached for half the signed URL's lifetime.
+    """
+    import mimetypes
+
+    from django.core.files.storage import FileSystemStorage, default_storage
+    from django.http import Http404
+
+    if isinstance(default_storage, FileSystemStorage):
+        from django.views.static import serve
+
+        served = serve(request, path, document_root=str(default_storage.location))
+        served["Cache-Control"] = "public, max-age=86400"
+        served["X-Content-Type-Options"] = "nosniff"
+        return served
+
+    from lyceum.core.http import signed_url
+    from lyceum.core.storage import can_sign, is_public_name
+
+    if not is_public_name(path) or not can_sign(default_storage) or not default_storage.exists(path):
+        raise Http404
+    seconds = settings.LYCEUM_MEDIA_PUBLIC_SECONDS
+    keep = seconds // 2
+    content_type = mimetypes.guess_type(path)[0] or ""
+    is_image = content_type.startswith("image/")
+    url = signed_url(
+        default_storage,
+        path,
+        content_type=content_type if is_image else "application/octet-stream",
+        disposition="inline" if is_image else "attachment",
+        seconds=seconds,
+        cache_control=f"public, max-age={keep}",
+    )
+    response = HttpResponse(status=302)
+    response["Location"] = url
+    response["Cache-Control"] = f"public, max-age={keep}"
+    response["Referrer-Policy"] = "no-referrer"
     return response
