@@ -141,7 +141,11 @@ def site_for_loopback(
 def nginx_conf(directory: Path, site: Path) -> Path:
     """A main nginx.conf like Debian's, everything under ``directory``, including the site."""
     mime = Path("/etc/nginx/mime.types")
-    types = f"include {mime};" if mime.exists() else "types { text/css css; application/javascript js; }"
+    types = (
+        f"include {mime};"
+        if mime.exists()
+        else "types { text/css css; application/javascript js; image/png png; image/svg+xml svg; }"
+    )
     temp = "\n".join(
         f"    {kind}_temp_path {directory / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
