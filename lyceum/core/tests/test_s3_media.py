@@ -393,23 +393,36 @@ def test_an_avatar_goes_to_the_bucket_and_its_page_address_works(s3_media: S3Med
     assert fetched.headers["Cache-Control"] == f"public, max-age={keep}"
 
 
-def test_a_course_cover_goes_to_the_bucket_and_shows_on_the_catalog_page(s3_media: S3Media, instructor):
+def test_a_course_cover_goes_to_the_bucket_shows_on_the_cached_catalog_page_and_is_replaced(
+    s3_media: S3Media, instructor, django_capture_on_commit_callbacks
+):
     png = tiny_png((32, 18))
     course = make_course(instructor)
 
     courses.course_update(
         actor=instructor, course=course, cover=SimpleUploadedFile("cover.png", png, content_type="image/png")
     )
-
+    Course.objects.filter(pk=course.pk).update(status=CourseStatus.PUBLISHED, published_at=timezone.now())
     course.refresh_from_db()
+
     name = course.cover.name
     assert name.startswith("covers/")
     assert s3_media.keys() == [name]
     assert course.cover.url == f"/media/{name}"
+    catalog = Client().get("/courses/")
+    assert f'src="/media/{name}"' in catalog.content.decode()  # no signature to expire in a cached page
     location = Client().get(course.cover.url)["Location"]
     fetched = requests.get(location, timeout=10)
     assert fetched.status_code == 200
     assert fetched.content == png
+
+    with django_capture_on_commit_callbacks(execute=True):
+        courses.course_update(
+            actor=instructor, course=course, cover=SimpleUploadedFile("new.png", tiny_png(), content_type="image/png")
+        )
+
+    course.refresh_from_db()
+    assert s3_media.keys() == [course.cover.name] != [name]
 
 
 def test_public_media_answers_404_for_missing_or_non_public_names(s3_media: S3Media, instructor):
