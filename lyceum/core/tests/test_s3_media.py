@@ -283,6 +283,24 @@ def test_the_object_is_not_readable_without_a_signature(s3_media: S3Media, instr
     assert VIDEO[:64] not in plain.content
 
 
+def test_with_app_delivery_the_web_process_streams_the_object_itself(
+    s3_media: S3Media, instructor, learner, client_for, settings
+):
+    settings.LYCEUM_MEDIA_DELIVERY = "app"  # an explicit choice wins over the S3 default
+    course, lesson = _lesson(instructor)
+    learning.enrollment_create(user=learner, course=course)
+    client = client_for(learner)
+    url = _media_src(client, course, lesson)
+
+    whole = client.get(url)
+    part = client.get(url, HTTP_RANGE="bytes=10-19")
+
+    assert whole.status_code == 200
+    assert b"".join(whole.streaming_content) == VIDEO
+    assert part.status_code == 206
+    assert b"".join(part.streaming_content) == VIDEO[10:20]
+
+
 def test_the_signature_covers_the_response_headers_and_the_lifetime(s3_media: S3Media, instructor, learner, client_for):
     # The local server does not check query signatures; this is the check S3/MinIO make.
     course, lesson = _lesson(instructor)
