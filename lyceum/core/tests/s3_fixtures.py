@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,7 @@ def s3_server():
         from moto.server import ThreadedMotoServer
     except ImportError as exc:  # the test requirements were not installed
         pytest.skip(f"no local S3 server: moto[s3] and flask are test requirements ({exc})")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per S3 request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     try:
         server.start()
