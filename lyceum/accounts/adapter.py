@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import translation
+
+from lyceum.core.mail import mail_send
 
 from . import services
 from .selectors import user_needs_survey
@@ -46,6 +50,15 @@ class AccountAdapter(DefaultAccountAdapter):
         if confirmed:
             services.user_record_email_verified(user=email_address.user, email=email_address.email)
         return confirmed
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's e-mails (address confirmation, password reset, security notices): rendered
+        here, in the request's language, then sent off the request by ``core.mail.mail_send``
+        (a Celery task when a broker is configured; in-process in the embedded runtime)."""
+        request = allauth_context.request
+        ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
+        ctx.update(context)
+        mail_send(self.render_mail(template_prefix, email, ctx))
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         if user_needs_survey(user=request.user):

@@ -85,3 +85,22 @@ class PendingDispatch(models.Model):
 
     def __str__(self) -> str:
         return f"dispatch of event #{self.event_id} ({self.attempts} attempts)"
+
+
+class MailDelivery(models.Model):
+    """The sent-marker of one e-mail handed to the ``mail_send_task`` Celery task (core/mail.py).
+
+    ``message_id`` is made when the mail is enqueued; the task claims the row before talking to
+    SMTP and stamps ``sent_at`` after, so a retried or redelivered task does not send twice.
+    Rows of sent mail are pruned after ``core.mail.KEEP_DAYS``.
+    """
+
+    message_id = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"mail {self.message_id} ({'sent' if self.sent_at else 'pending'})"

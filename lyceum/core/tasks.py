@@ -1,6 +1,6 @@
-"""Celery tasks: the events channel's handlers and the periodic jobs.
+"""Celery tasks: the events channel's handlers, e-mail (core/mail.py) and the periodic jobs.
 
-Both are safe to run twice: Celery acknowledges a message only after the task returned
+All are safe to run twice: Celery acknowledges a message only after the task returned
 (``acks_late``), so a worker killed mid-task has the message delivered again, and every
 handler and every job in ``settings.LYCEUM_JOBS`` is idempotent (unique keys on points,
 notification dedupe keys, "once per day" digests...).
@@ -9,9 +9,11 @@ notification dedupe keys, "once per day" digests...).
 from __future__ import annotations
 
 import logging
+import smtplib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -20,6 +22,7 @@ from django.core.management import call_command
 
 from lyceum.core.errors import ApplicationError, NotFound
 from lyceum.core.events import event_dispatch
+from lyceum.core.mail import MailPermanentlyRefused, mail_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -87,3 +90,23 @@ def job_run(name: str) -> str:
 def run_job(name: str) -> str:
     """Celery beat's entry point for ``settings.LYCEUM_JOBS`` (``config.celery.beat_schedule``)."""
     return job_run(name)
+
+
+@shared_task(
+    name="lyceum.core.tasks.mail_send_task",
+    acks_late=True,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    dont_autoretry_for=(MailPermanentlyRefused,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=8,
+)
+def mail_send_task(message_id: str, payload: dict[str, Any]) -> bool:
+    """Send one e-mail queued by ``core.mail.mail_send``; once per ``message_id`` however often
+    the task runs. SMTP errors and a mail server that is away retry with backoff."""
+    try:
+        return mail_deliver(message_id=message_id, payload=payload)
+    except MailPermanentlyRefused:
+        logger.error("mail %s was refused for good; not retried", message_id)
+        return False

@@ -4,8 +4,8 @@ Delivery follows the recipient's channel for the kind (``Preference``, else
 ``DEFAULT_CHANNELS``): ``off`` → nothing; ``in_app`` → a row; ``email`` → a row marked
 ``email_due``, mailed right after commit, or in the next daily digest when the member chose
 one. E-mail is claimed by setting ``emailed_at`` with a conditional UPDATE before sending, so
-a retried task never mails twice; a failed send clears it again and the digest run picks the
-notification up later.
+a retried task never mails twice; a failed send clears it again, the Celery task retries it
+with backoff (``MailNotSent``), and the digest run picks up what is still unsent later.
 """
 
 from __future__ import annotations
@@ -209,30 +209,46 @@ def _rollup(
 # --- E-mail -------------------------------------------------------------------------------------
 
 
+class MailNotSent(Exception):
+    """Some notification e-mails failed (SMTP error, mail server away): the task retries them."""
+
+
 def _email_later(*, notification_ids: list[int] | None = None, dedupe_key: str | None = None) -> None:
+    """After commit: mail on a Celery worker when a broker is configured, else here."""
     if settings.CELERY_BROKER_URL:
         from .tasks import email_send_pending_task
 
-        email_send_pending_task.delay(notification_ids=notification_ids, dedupe_key=dedupe_key)
-    else:
-        email_send_pending(notification_ids=notification_ids, dedupe_key=dedupe_key)
+        try:
+            email_send_pending_task.delay(notification_ids=notification_ids, dedupe_key=dedupe_key)
+            return
+        except Exception as exc:  # the broker is away: mail now rather than an hour late
+            logger.warning("could not queue notification mail (%r); sending in-process", exc)
+    email_send_pending(notification_ids=notification_ids, dedupe_key=dedupe_key)
 
 
-def email_send_pending(*, notification_ids: list[int] | None = None, dedupe_key: str | None = None) -> int:
-    """Mail the given notifications now (those still due, not for digest members); returns how many."""
+def email_send_pending(
+    *, notification_ids: list[int] | None = None, dedupe_key: str | None = None, raise_on_failure: bool = False
+) -> int:
+    """Mail the given notifications now (those still due, not for digest members); returns how many.
+
+    With ``raise_on_failure`` (the Celery task) a failed send raises ``MailNotSent`` once the
+    others were tried, so the task retries with backoff; the sent ones are claimed
+    (``emailed_at``) and are not mailed again by the retry."""
     pending = Notification.objects.filter(email_due=True, emailed_at__isnull=True).select_related("recipient", "actor")
     if notification_ids is not None:
         pending = pending.filter(pk__in=notification_ids)
     if dedupe_key is not None:
         pending = pending.filter(dedupe_key=dedupe_key)
-    sent = 0
+    outcomes = {"sent": 0, "skipped": 0, "failed": 0}
     digest_members = DeliverySettings.objects.filter(daily_digest=True).values("user_id")
     for chunk in _chunks(list(pending.exclude(recipient_id__in=digest_members)), FAN_OUT_CHUNK):
         wanted = _still_wanted(chunk)
         for notification in chunk:
-            if notification.pk in wanted and email_send(notification):
-                sent += 1
-    return sent
+            if notification.pk in wanted:
+                outcomes[_email_send_one(notification)] += 1
+    if raise_on_failure and outcomes["failed"]:
+        raise MailNotSent(f"{outcomes['failed']} notification e-mail(s) failed, {outcomes['sent']} sent")
+    return outcomes["sent"]
 
 
 def _chunks(items: list[Notification], size: int) -> Iterable[list[Notification]]:
@@ -318,12 +334,17 @@ def _item(notification: Notification) -> dict[str, Any]:
 
 def email_send(notification: Notification) -> bool:
     """Mail one notification in its recipient's language; ``False`` when not sent (already, or failed)."""
+    return _email_send_one(notification) == "sent"
+
+
+def _email_send_one(notification: Notification) -> str:
+    """``"sent"``, ``"skipped"`` (not deliverable, or mailed already) or ``"failed"``."""
     recipient = notification.recipient
     if not _deliverable(recipient):
-        return False
+        return "skipped"
     claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(emailed_at=timezone.now())
     if not claimed:
-        return False
+        return "skipped"
     try:
         with translation.override(_language(recipient)):
             item = _item(notification)
@@ -335,9 +356,9 @@ def email_send(notification: Notification) -> bool:
     except Exception:  # a mail outage must not lose the notification: the digest run retries it
         logger.exception("notification mail %s failed", notification.pk)
         Notification.objects.filter(pk=notification.pk).update(emailed_at=None)
-        return False
+        return "failed"
     events.emit("notification.emailed", actor=None, obj=notification, kind=notification.kind, digest=False)
-    return True
+    return "sent"
 
 
 def digest_send(*, now: datetime | None = None) -> int:
