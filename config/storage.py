@@ -186,7 +186,7 @@ def bucket_origins(options: Mapping[str, Any]) -> list[str]:
     client = boto3.session.Session().client(
         "s3",
         endpoint_url=options.get("endpoint_url"),
-        region_name=options.get("region_name") or "us-east-1",
+        region_name=options.get("region_name"),  # None: boto3's own default, as for the storage
         config=Config(signature_version=UNSIGNED, s3={"addressing_style": addressing or "auto"}),
     )
     key = "/".join(part for part in (options.get("location"), "covers/x.png") if part)
