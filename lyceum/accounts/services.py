@@ -15,8 +15,10 @@ from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -475,21 +477,67 @@ def token_revoke(*, actor: User, token_id: int) -> ApiToken:
     return token
 
 
+# The user behind each bearer key is cached for a short while, so an API call does not query
+# the database to authenticate. The entry is deleted when the token is revoked or saved and when
+# the user is saved (deactivated, erased, edited in the admin); expiry is checked on every call.
+TOKEN_CACHE_SECONDS = 60
+
+
+def _token_cache_key(key_hash: str) -> str:
+    return f"apitoken:{key_hash}"
+
+
+def token_cache_forget(*, key_hashes: list[str]) -> None:
+    """Drop cached authentications now and again after the current transaction commits (a
+    call in between may have cached the row as it was before the commit)."""
+    keys = [_token_cache_key(h) for h in key_hashes]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 def token_authenticate(*, key: str) -> User | None:
     """The active user behind a bearer key, or None; records when the token was last used."""
     if not key.startswith(TOKEN_PREFIX) or len(key) > 100:
         return None
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_token_hash(key), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None or (token.expires_at is not None and token.expires_at <= now):
+    key_hash = _token_hash(key)
+    cache_key = _token_cache_key(key_hash)
+    entry = cache.get(cache_key)
+    if entry is None:
+        token = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if token is None:
+            return None
+        entry = {"token_id": token.pk, "expires_at": token.expires_at, "last_used_at": token.last_used_at}
+        entry["user"] = token.user
+        cache.set(cache_key, entry, timeout=TOKEN_CACHE_SECONDS)
+    if entry["expires_at"] is not None and entry["expires_at"] <= now:
         return None
-    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if entry["last_used_at"] is None or now - entry["last_used_at"] > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=entry["token_id"]).update(last_used_at=now)
+        entry["last_used_at"] = now
+        cache.set(cache_key, entry, timeout=TOKEN_CACHE_SECONDS)
+    user: User = entry["user"]
+    return user
+
+
+def _user_saved(sender: Any, instance: User, update_fields: Any = None, **kwargs: Any) -> None:
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # every sign-in saves last_login; nothing a token call reads
+    token_cache_forget(key_hashes=list(ApiToken.objects.filter(user=instance).values_list("key_hash", flat=True)))
+
+
+def _token_saved(sender: Any, instance: ApiToken, **kwargs: Any) -> None:
+    token_cache_forget(key_hashes=[instance.key_hash])
+
+
+post_save.connect(_user_saved, sender=User, dispatch_uid="lyceum.accounts.token_cache.user")
+post_save.connect(_token_saved, sender=ApiToken, dispatch_uid="lyceum.accounts.token_cache.token")
+post_delete.connect(_token_saved, sender=ApiToken, dispatch_uid="lyceum.accounts.token_cache.token_deleted")
 
 
 # --- Role permissions --------------------------------------------------------------------------

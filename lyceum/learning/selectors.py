@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -204,14 +204,7 @@ def lesson_get_for_user(*, user: Any, course_slug: str | None = None, lesson_id:
             if row.lesson.pk != lesson_id:
                 continue
             if not row.access.allowed:
-                if row.access.reason == "withdrawn":
-                    raise LessonWithdrawn(
-                        _("This lesson is unavailable while a copyright complaint about it is reviewed.")
-                    )
-                if row.access.reason == "locked" and row.access.opens_at:
-                    when = timezone.localtime(row.access.opens_at).strftime("%Y-%m-%d %H:%M")
-                    raise PermissionDenied(_("This lesson opens on %(when)s.") % {"when": when}, code="locked")
-                raise PermissionDenied(_("Enroll in the course to open this lesson."), code="enrollment_required")
+                raise _access_error(row.access)
             index = sequence.index(row.lesson)
             return LessonContext(
                 page=page,
@@ -221,6 +214,65 @@ def lesson_get_for_user(*, user: Any, course_slug: str | None = None, lesson_id:
                 next=sequence[index + 1] if index + 1 < len(sequence) else None,
             )
     raise NotFound(_("No such lesson."))
+
+
+def _access_error(access: Access) -> PermissionDenied:
+    if access.reason == "withdrawn":
+        return LessonWithdrawn(_("This lesson is unavailable while a copyright complaint about it is reviewed."))
+    if access.reason == "locked" and access.opens_at:
+        when = timezone.localtime(access.opens_at).strftime("%Y-%m-%d %H:%M")
+        return PermissionDenied(_("This lesson opens on %(when)s.") % {"when": when}, code="locked")
+    return PermissionDenied(_("Enroll in the course to open this lesson."), code="enrollment_required")
+
+
+_ENROLLMENT_COLUMNS = ("id", "created_at", "access_until", "revoked_at", "completed_at", "source")
+
+
+def lesson_open_for_user(*, user: Any, lesson_id: int) -> Lesson:
+    """The lesson alone (with its course and module), checked by the same rule and raising the same
+    errors as ``lesson_get_for_user``, without building the course outline: for the hot writes
+    (the player's progress heartbeat). An enrolled learner costs one query (the lesson joined to
+    their enrollment); who is course staff is only asked when the learner rule says no."""
+    lessons = Lesson.objects.select_related("course", "module").defer(
+        "body",
+        "course__description",
+        "course__objectives",  # long texts this path never reads
+    )
+    authenticated = bool(getattr(user, "is_authenticated", False))
+    if authenticated:
+        lessons = lessons.annotate(
+            mine=FilteredRelation("course__enrollments", condition=Q(course__enrollments__user_id=user.pk)),
+            **{f"enrollment_{name}": F(f"mine__{name}") for name in _ENROLLMENT_COLUMNS},
+        )
+    lesson = lessons.filter(pk=lesson_id).first()
+    if lesson is None:
+        raise NotFound(_("No such lesson."))
+    course = lesson.course
+    enrollment: Enrollment | None = None
+    if authenticated and getattr(lesson, "enrollment_id", None) is not None:
+        enrollment = Enrollment(
+            user_id=user.pk,
+            course_id=course.pk,
+            **{name: getattr(lesson, f"enrollment_{name}") for name in _ENROLLMENT_COLUMNS},
+        )
+        enrollment._state.adding = False
+        enrollment._state.db = "default"
+    staff: list[bool] = []
+
+    def is_staff() -> bool:
+        if not staff:
+            instructor_ids = set(course.course_instructors.values_list("user_id", flat=True))
+            staff.append(_is_staff_for(user, course, instructor_ids))
+        return staff[0]
+
+    if course.status in (CourseStatus.DRAFT, CourseStatus.IN_REVIEW) and not is_staff():
+        raise NotFound(_("No such course."))
+    if course.status == CourseStatus.ARCHIVED and enrollment is None and not is_staff():
+        raise NotFound(_("No such course."))
+    access = lesson_access(user=user, lesson=lesson, enrollment=enrollment, is_course_staff=False)
+    if access.allowed or is_staff():
+        return lesson
+    raise _access_error(access)
 
 
 def quiz_for_lesson(*, lesson: Lesson) -> Quiz | None:
