@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lyceum.core import events
+from lyceum.core.dbrouter import replica_reads
 from lyceum.core.errors import ValidationFailed
 
 from ..models import ChurnModel, ChurnScore
@@ -161,15 +162,18 @@ def train(
     """Train on history up to ``as_of`` (default: yesterday), store the model, score today's learners."""
     tz = platform_tz()
     as_of = as_of or (timezone.now().astimezone(tz).date() - timedelta(days=1))
-    first = F.first_activity_day()
-    if first is None:
-        raise _refuse(_("There is no activity to learn from yet."))
-    days = F.snapshot_days(first, as_of, step=step_days)
-    if len(days) < 2:
-        raise _refuse(_("Churn training needs at least %(n)s days of activity history.")
-                      % {"n": F.LOOKBACK_DAYS + F.HORIZON_DAYS + step_days})  # fmt: skip
-    history = F.History(start=first - timedelta(days=F.HISTORY_DAYS), end=as_of, tz=tz)
-    data = dataset(history, days)
+    # The read phase (the history, loaded once) may use the replica: it ends before anything is
+    # written, and rollups minutes old already make replica lag irrelevant (core/dbrouter.py).
+    with replica_reads():
+        first = F.first_activity_day()
+        if first is None:
+            raise _refuse(_("There is no activity to learn from yet."))
+        days = F.snapshot_days(first, as_of, step=step_days)
+        if len(days) < 2:
+            raise _refuse(_("Churn training needs at least %(n)s days of activity history.")
+                          % {"n": F.LOOKBACK_DAYS + F.HORIZON_DAYS + step_days})  # fmt: skip
+        history = F.History(start=first - timedelta(days=F.HISTORY_DAYS), end=as_of, tz=tz)
+        data = dataset(history, days)
     metrics, y = evaluate(data, shuffle_labels=shuffle_labels, seed=seed)
     if shuffle_labels:
         return TrainResult(model=None, metrics=metrics)

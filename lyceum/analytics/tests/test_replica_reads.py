@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from django.db import connections
@@ -14,7 +15,9 @@ from django.utils import timezone
 from conftest import make_user
 from lyceum.accounts.models import Role
 from lyceum.analytics import export
+from lyceum.analytics.churn.model import train
 from lyceum.analytics.models import ChurnModel, ChurnScore
+from lyceum.analytics.tests.churn_fixtures import build_history
 from lyceum.core.models import Event
 from lyceum.core.tests.replica_fixtures import REPLICA_DATABASES, replica_alias, writes
 
@@ -136,3 +139,20 @@ def test_a_campaign_is_not_read_from_the_replica(operator_client):
 
     assert response.status_code == 404
     assert on_replica.captured_queries == []
+
+
+def test_churn_training_reads_its_history_from_the_replica_and_writes_on_default():
+    end = date(2026, 10, 31)
+    build_history(learners=120, end=end)
+
+    with (
+        CaptureQueriesContext(connections["replica"]) as on_replica,
+        CaptureQueriesContext(connections["default"]) as on_default,
+    ):
+        result = train(as_of=end)
+
+    assert result.model is not None and result.model.scored > 0
+    assert "analytics_userday" in _sql(on_replica.captured_queries)  # the history
+    assert writes(on_replica.captured_queries) == []
+    assert any("analytics_churnscore" in sql for sql in writes(on_default.captured_queries))
+    assert ChurnScore.objects.filter(model=result.model).count() == result.model.scored
