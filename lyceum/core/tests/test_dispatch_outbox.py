@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -196,3 +198,62 @@ def test_a_real_publish_to_a_closed_port_raises_what_dispatch_catches():
             tasks.event_dispatch_task.apply_async(args=(1,), connection=conn, retry=False)
     finally:
         app.conf.task_always_eager = eager
+
+
+# --- for real: kombu against a closed port, then Redis and a worker process -------------------------
+
+
+@pytest.fixture
+def celery_broker(settings):
+    """``point(url)`` sends this process's tasks to ``url`` on a queue no other worker listens to."""
+    from lyceum.core.tests.test_celery_worker import _forget_connections
+
+    name = f"lyceum-test-{uuid.uuid4().hex[:12]}"
+    keys = ("broker_url", "task_always_eager", "task_default_queue")
+    saved = {key: app.conf[key] for key in keys}
+
+    def point(url: str) -> str:
+        settings.CELERY_BROKER_URL = url
+        app.conf.update(broker_url=url, task_always_eager=False, task_default_queue=name)
+        _forget_connections()
+        return name
+
+    try:
+        yield point
+    finally:
+        _forget_connections()
+        app.conf.update(saved)
+        with app.connection_for_write(os.environ["REDIS_URL"]) as conn:
+            conn.default_channel.client.delete(name)
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis as the broker: set REDIS_URL")
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="the worker process must see the test's database: set DATABASE_URL to PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_real_broker_outage_then_a_worker_runs_the_handlers_once(tmp_path, celery_broker):
+    from conftest import make_user
+    from lyceum.core.tests.test_celery_worker import DAY, Worker, _points, _runs, _wait, running
+
+    member = make_user("outage-member@example.org")  # signed up before the outage
+    celery_broker(BROKER)  # nothing listens there: kombu raises after its short publish retries
+
+    event = events.emit("daily.checked_in", actor=member, day=DAY)  # autocommit: dispatched now
+
+    assert PendingDispatch.objects.filter(event=event).exists()
+    assert _points(member) == 0
+
+    queue = celery_broker(os.environ["REDIS_URL"])  # the broker is back
+    with running(Worker(tmp_path, queue, "outage")):
+        counts = events.pending_redispatch(now=timezone.now() + timedelta(minutes=2))
+        assert counts["dispatched"] == 1 and counts["left"] == 0
+        _wait(lambda: _points(member) == 1, "the worker to award the check-in points")
+        _wait(lambda: _runs(tmp_path, event.pk), "the worker to finish the event's handlers")
+        assert events.pending_redispatch(now=timezone.now() + timedelta(hours=1))["dispatched"] == 0
+
+    assert _points(member) == 1
+    assert [run.name for run in _runs(tmp_path, event.pk)] == [f"{event.pk}-1"]
