@@ -353,9 +353,17 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("LYCEUM_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LYCEUM_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("LYCEUM_HSTS_PRELOAD", not DEBUG)
-if env_bool("LYCEUM_BEHIND_PROXY", False):
+LYCEUM_BEHIND_PROXY = env_bool("LYCEUM_BEHIND_PROXY", False)
+if LYCEUM_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
+# The visitor's address for rate limits: REMOTE_ADDR, or behind our proxy the X-Real-IP header that
+# deploy/nginx overwrites (a client cannot forge it). allauth's login/signup limits and the API's
+# anonymous throttle (the last X-Forwarded-For hop, appended by nginx) read the same address;
+# without the proxy, a forged X-Forwarded-For is ignored everywhere.
+LYCEUM_CLIENT_IP_HEADER = "HTTP_X_REAL_IP" if LYCEUM_BEHIND_PROXY else ""
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = "X-Real-IP" if LYCEUM_BEHIND_PROXY else None
+NINJA_NUM_PROXIES = 1 if LYCEUM_BEHIND_PROXY else 0
 
 # Everything the pages load comes from this origin (media also from the bucket, when on S3): no CDN,
 # no inline script.

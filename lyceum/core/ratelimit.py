@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
@@ -36,4 +37,10 @@ def hit(key: str, rate: str) -> bool:
 
 
 def client_ip(request) -> str:  # type: ignore[no-untyped-def]
+    """The visitor's address: the trusted proxy's header when behind one, else REMOTE_ADDR."""
+    header = settings.LYCEUM_CLIENT_IP_HEADER
+    if header:
+        forwarded = request.META.get(header, "").strip()
+        if forwarded:
+            return forwarded
     return request.META.get("REMOTE_ADDR", "") or "unknown"
