@@ -17,6 +17,8 @@ The router is deliberately narrow:
   keeps ``get_or_create``/``select_for_update`` and every service (they run in ``atomic``) on
   the primary even when they are called inside a scope.
 - migrations run only on default (the replica receives them through replication).
+- a replica that cannot be reached when a scope starts is skipped (logged, retried after
+  ``REPLICA_RETRY_SECONDS``): the pages read from the primary rather than fail.
 
 The scope is a context variable, so it follows the current thread (and asyncio task) and never
 leaks into another request. ``replica_stream(rows)`` applies it to a lazily consumed iterator
@@ -25,26 +27,54 @@ leaks into another request. ``replica_stream(rows)`` applies it to a lazily cons
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 REPLICA_DB_ALIAS = "replica"
 ROUTER_PATH = "lyceum.core.dbrouter.ReplicaRouter"
+
+logger = logging.getLogger(__name__)
 
 _replica_scope: ContextVar[bool] = ContextVar("lyceum_replica_reads", default=False)
 
 T = TypeVar("T")
 
 
+# A replica that could not be reached is left alone this long; reads go to default meanwhile.
+REPLICA_RETRY_SECONDS = 30.0
+_replica_down_until = 0.0
+
+
+def replica_available() -> bool:
+    """Whether a replica is configured and reachable (connects if needed). A failed connection
+    is logged and remembered for ``REPLICA_RETRY_SECONDS``: the analytics pages then read from
+    the primary instead of failing."""
+    global _replica_down_until
+    if REPLICA_DB_ALIAS not in connections:
+        return False
+    if time.monotonic() < _replica_down_until:
+        return False
+    try:
+        connections[REPLICA_DB_ALIAS].ensure_connection()
+    except DatabaseError as exc:
+        _replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+        logger.warning("read replica unreachable (%s); reading from default for %ss", exc, REPLICA_RETRY_SECONDS)
+        return False
+    return True
+
+
 @contextmanager
 def replica_reads() -> Iterator[None]:
     """Send the reads made inside this block (or decorated function) to the replica when one is
-    configured. Writes, and reads inside a transaction, stay on default (see the module doc)."""
-    token = _replica_scope.set(True)
+    configured and reachable. Writes, and reads inside a transaction, stay on default (see the
+    module doc)."""
+    token = _replica_scope.set(replica_available())
     try:
         yield
     finally:

@@ -10,11 +10,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from django.db import connections, router, transaction
+from django.db import OperationalError, connections, router, transaction
 from django.test.utils import CaptureQueriesContext
 
 from conftest import make_user
 from lyceum.accounts.models import User
+from lyceum.core import dbrouter
 from lyceum.core.dbrouter import ReplicaRouter, in_replica_scope, read_alias, replica_reads, replica_stream
 from lyceum.core.models import Event
 from lyceum.core.tests.replica_fixtures import REPLICA_DATABASES, replica_alias, writes
@@ -87,7 +88,13 @@ def test_the_router_writes_and_migrates_on_default_only():
     assert r.allow_relation(User(), Event()) is True
 
 
-def test_the_scope_nests_resets_and_works_as_a_decorator():
+@pytest.fixture
+def reachable_replica(monkeypatch):
+    """Scope tests without a database: the replica counts as configured and reachable."""
+    monkeypatch.setattr(dbrouter, "replica_available", lambda: True)
+
+
+def test_the_scope_nests_resets_and_works_as_a_decorator(reachable_replica):
     @replica_reads()
     def inside() -> bool:
         return in_replica_scope()
@@ -102,14 +109,14 @@ def test_the_scope_nests_resets_and_works_as_a_decorator():
     assert in_replica_scope() is False
 
 
-def test_the_scope_does_not_leak_out_of_a_failing_block():
+def test_the_scope_does_not_leak_out_of_a_failing_block(reachable_replica):
     with pytest.raises(RuntimeError), replica_reads():
         raise RuntimeError("boom")
 
     assert in_replica_scope() is False
 
 
-def test_another_thread_does_not_inherit_the_scope():
+def test_another_thread_does_not_inherit_the_scope(reachable_replica):
     seen: list[bool] = []
     with replica_reads():
         thread = threading.Thread(target=lambda: seen.append(in_replica_scope()))
@@ -119,7 +126,7 @@ def test_another_thread_does_not_inherit_the_scope():
     assert seen == [False]
 
 
-def test_a_replica_stream_holds_the_scope_only_while_producing_a_row():
+def test_a_replica_stream_holds_the_scope_only_while_producing_a_row(reachable_replica):
     def rows():
         for i in range(3):
             yield (i, in_replica_scope())
@@ -185,3 +192,28 @@ def test_reads_inside_a_transaction_stay_on_default(replica_alias):
     assert created is True
     assert on_replica.captured_queries == []
     assert User.objects.get(pk=user.pk).display_name.endswith("!")
+
+
+@replica_db
+def test_an_unreachable_replica_sends_the_reads_to_default_and_is_tried_again_later(replica_alias, monkeypatch, caplog):
+    user = make_user("fallback@example.org")
+    monkeypatch.setattr(dbrouter, "_replica_down_until", 0.0)
+    replica = connections["replica"]
+    replica.close()
+
+    def refuse() -> None:
+        raise OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr(replica, "ensure_connection", refuse)
+    with CaptureQueriesContext(connections["default"]) as on_default, replica_reads():
+        assert in_replica_scope() is False
+        assert User.objects.get(pk=user.pk).email == "fallback@example.org"
+
+    assert "read replica unreachable" in caplog.text
+    assert any("accounts_user" in q["sql"] for q in on_default.captured_queries)
+
+    monkeypatch.undo()  # the replica is back, and the retry window is over
+    monkeypatch.setattr(dbrouter, "_replica_down_until", 0.0)
+    with CaptureQueriesContext(connections["replica"]) as on_replica, replica_reads():
+        User.objects.get(pk=user.pk)
+    assert len(on_replica.captured_queries) == 1
