@@ -8,7 +8,8 @@
   before the bump is stored under the old token and never served again.
 * ``anonymous_page_cache`` (views): for a GET by a visitor who is not signed in and has no
   pending flash messages, answers ``If-None-Match`` with 304 and serves or stores the rendered
-  200 response, keyed by token + language + absolute URL. Signed-in users never read or write
+  200 response, keyed by language + absolute URL and stamped with the token (one ``get_many``
+  reads both the token and the copy; a copy with an older token is a miss). Signed-in users never read or write
   the cache (their pages carry personal sections and offers). The CSRF tokens in a stored copy
   are replaced by a placeholder and each visitor gets their own on the way out.
 * ``api_etag`` (django-ninja operations): ETag and 304 for public, non-personal API lists.
@@ -145,7 +146,8 @@ def anonymous_page_cache(
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             timeout = settings.LYCEUM_PAGE_CACHE_SECONDS
             usable = timeout > 0 and _anonymous_and_clean(request) and not (unless and unless(request))
-            version = pages_version() if usable else None
+            key = f"page:{_digest(request, '')}" if usable else ""
+            version, stored = _lookup(key) if usable else (None, None)
             if version is None:
                 response = view(request, *args, **kwargs)
                 patch_vary_headers(response, PAGE_VARY)
@@ -154,8 +156,6 @@ def anonymous_page_cache(
             etag = etag_for(request, version)
             if _matches(request, etag):
                 return _not_modified(etag, PAGE_VARY)
-            key = f"page:{version}:{_digest(request, version)}"
-            stored = cache.get(key)
             if stored is not None:
                 response = HttpResponse(
                     stored["content"].replace(_CSRF_PLACEHOLDER, get_token(request).encode()),
@@ -165,7 +165,7 @@ def anonymous_page_cache(
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
-                _store(request, key, response, timeout)
+                _store(request, key, version, response, timeout)
             if response.status_code == 200:
                 response["ETag"] = etag
             patch_vary_headers(response, PAGE_VARY)
@@ -178,14 +178,27 @@ def anonymous_page_cache(
     return decorate(view) if view is not None else decorate
 
 
-def _store(request: HttpRequest, key: str, response: HttpResponse, timeout: int) -> None:
+def _lookup(key: str) -> tuple[str | None, dict[str, Any] | None]:
+    """The current token and the stored copy of a page, in one round trip: a copy stored under an
+    older token is ignored (and overwritten by the next render)."""
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        return pages_version(), None
+    stored = found.get(key)
+    if stored is None or stored.get("version") != str(version):
+        return str(version), None
+    return str(version), stored
+
+
+def _store(request: HttpRequest, key: str, version: str, response: HttpResponse, timeout: int) -> None:
     if response.status_code != 200 or response.streaming or response.cookies:
         return
     content = response.content
     content, replaced = _CSRF_INPUT.subn(rb"\1" + _CSRF_PLACEHOLDER + rb"\3", content)
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") and not replaced:
         return  # the token went somewhere we cannot find: do not share it
-    cache.set(key, {"content": content, "content_type": response["Content-Type"]}, timeout=timeout)
+    cache.set(key, {"version": version, "content": content, "content_type": response["Content-Type"]}, timeout=timeout)
 
 
 # --- API ---------------------------------------------------------------------------------------

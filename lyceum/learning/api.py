@@ -207,7 +207,7 @@ def lesson(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
         "course": context.page.course.slug,
         "title": lesson.title,
         "kind": lesson.kind,
-        "body_html": str(render_markdown(lesson.body)),
+        "body_html": str(selectors.lesson_body_html(lesson=lesson)),
         "duration_seconds": lesson.duration_seconds,
         "media_url": request.build_absolute_uri(media_url(request=request, lesson_id=lesson.pk))
         if lesson.media

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from lyceum.accounts.models import Role
 from lyceum.core.errors import NotFound, PermissionDenied
+from lyceum.core.markdown import render_markdown
 from lyceum.courses.models import Course, CourseStatus, Lesson, LessonKind, Module, Question, Quiz
 from lyceum.courses.selectors import user_is_reviewer
 
@@ -122,24 +126,28 @@ class CoursePage:
         return [row.lesson for module in self.modules for row in module.lessons]
 
 
-def _course_queryset() -> QuerySet[Course]:
+def _course_queryset(outline_only: bool = False) -> QuerySet[Course]:
+    outline = Prefetch(
+        "modules",
+        queryset=Module.objects.prefetch_related(
+            Prefetch("lessons", queryset=Lesson.objects.order_by("position", "id"))
+        ),
+    )
+    if outline_only:  # the lesson pages: the outline and who teaches, not the catalog blurb
+        return Course.objects.select_related("category").prefetch_related("course_instructors__user", outline)
     return Course.objects.select_related("category").prefetch_related(
         "tags",
         "course_instructors__user",
         Prefetch("prerequisites", queryset=Course.objects.filter(status=CourseStatus.PUBLISHED)),
-        Prefetch(
-            "modules",
-            queryset=Module.objects.prefetch_related(
-                Prefetch("lessons", queryset=Lesson.objects.order_by("position", "id"))
-            ),
-        ),
+        outline,
         "changes",
     )
 
 
-def course_page(*, user: Any, slug: str) -> CoursePage:
-    """A course with its outline, as this viewer may see it. Constant number of queries."""
-    course = _course_queryset().filter(slug=slug).first()
+def course_page(*, user: Any, slug: str, outline_only: bool = False) -> CoursePage:
+    """A course with its outline, as this viewer may see it. Constant number of queries.
+    ``outline_only`` leaves out the tags, prerequisites and change log (three queries)."""
+    course = _course_queryset(outline_only).filter(slug=slug).first()
     if course is None:
         raise NotFound(_("No such course."))
     instructor_links = list(course.course_instructors.all())
@@ -194,10 +202,11 @@ class LessonContext:
 
 def lesson_get_for_user(*, user: Any, course_slug: str | None = None, lesson_id: int) -> LessonContext:
     """The permission-checked fetcher for a lesson: NotFound or PermissionDenied, never a leak."""
-    lesson_course = Lesson.objects.filter(pk=lesson_id).values_list("course__slug", flat=True).first()
-    if lesson_course is None or (course_slug is not None and lesson_course != course_slug):
-        raise NotFound(_("No such lesson."))
-    page = course_page(user=user, slug=lesson_course)
+    if course_slug is None:
+        course_slug = Lesson.objects.filter(pk=lesson_id).values_list("course__slug", flat=True).first()
+        if course_slug is None:
+            raise NotFound(_("No such lesson."))
+    page = course_page(user=user, slug=course_slug, outline_only=True)  # a lesson of another course: below
     sequence = page.lesson_sequence()
     for module in page.modules:
         for row in module.lessons:
@@ -273,6 +282,23 @@ def lesson_open_for_user(*, user: Any, lesson_id: int) -> Lesson:
     if access.allowed or is_staff():
         return lesson
     raise _access_error(access)
+
+
+LESSON_HTML_SECONDS = 24 * 3600
+
+
+def lesson_body_html(*, lesson: Lesson) -> SafeString:
+    """The lesson's Markdown as sanitised HTML. Rendering costs milliseconds per kilobyte, so the
+    result is cached under a hash of the text itself: an edit is a new key, nothing to invalidate."""
+    text = lesson.body or ""
+    if not text:
+        return mark_safe("")
+    key = "lesson-html:" + hashlib.sha256(text.encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        html = str(render_markdown(text))
+        cache.set(key, html, timeout=LESSON_HTML_SECONDS)
+    return mark_safe(html)  # noqa: S308 - render_markdown sanitised it (nh3) before it was cached
 
 
 def quiz_for_lesson(*, lesson: Lesson) -> Quiz | None:

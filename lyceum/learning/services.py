@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -115,16 +116,21 @@ def _progress_row(user: Any, lesson: Lesson, at: datetime | None = None) -> Less
 
 
 @transaction.atomic
-def lesson_view_record(*, user: Any, lesson: Lesson, at: datetime | None = None) -> LessonProgress | None:
-    """A signed-in learner opened a lesson: remember it for "continue where I left off"."""
+def lesson_view_record(
+    *, user: Any, lesson: Lesson, at: datetime | None = None, progress: LessonProgress | None = None
+) -> LessonProgress | None:
+    """A signed-in learner opened a lesson: remember it for "continue where I left off".
+    ``progress``: the learner's row for the lesson when the caller has already read it (the
+    lesson page), which saves looking it up again; without it the row is found or created."""
     if not user.is_authenticated:
         return None
-    progress = _progress_row(user, lesson, at)
-    enrollment = _active_enrollment(user, lesson.course)
-    if enrollment is not None:
-        enrollment.last_lesson = lesson
-        enrollment.last_activity_at = at or timezone.now()
-        enrollment.save(update_fields=["last_lesson", "last_activity_at", "updated_at"])
+    if progress is None or progress.user_id != user.pk or progress.lesson_id != lesson.pk:
+        progress = _progress_row(user, lesson, at)
+    now = timezone.now()
+    # the active enrollment (not revoked, not expired), in one statement: no row to lock and re-read
+    Enrollment.objects.filter(user=user, course_id=lesson.course_id, revoked_at__isnull=True).filter(
+        Q(access_until__isnull=True) | Q(access_until__gt=now)
+    ).update(last_lesson=lesson, last_activity_at=at or now, updated_at=now)
     events.emit("lesson.viewed", actor=user, obj=lesson, at=at, course=lesson.course_id)
     return progress
 

@@ -86,7 +86,10 @@ def lesson_detail(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespon
             {"page": page, "course": page.course, "error": exc},
             status=exc.status,  # 403, or 451 for a lesson withdrawn pending a copyright review
         )
-    progress = services.lesson_view_record(user=request.user, lesson=context.lesson) or context.progress
+    progress = (
+        services.lesson_view_record(user=request.user, lesson=context.lesson, progress=context.progress)
+        or context.progress
+    )
     lesson = context.lesson
     quiz = selectors.quiz_for_lesson(lesson=lesson)
     attempts = (
@@ -103,6 +106,7 @@ def lesson_detail(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespon
             "course": context.page.course,
             "lesson": lesson,
             "progress": progress,
+            "body_html": selectors.lesson_body_html(lesson=lesson),
             "quiz": quiz,
             "attempts": attempts,
             "media_src": media_url(request=request, lesson_id=lesson.pk) if lesson.media else "",
