@@ -948,6 +948,8 @@ def run_wrk(base: str, requests_file: Path, args: argparse.Namespace) -> dict[st
             result = json.loads(line.removeprefix("BENCH_JSON "))
             result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
             result["errors"] = sum(result[k] for k in ("connect", "read", "write", "timeout", "status", "redirects"))
+            if not result["requests"] or result["errors"]:  # show what wrk saw
+                print("\n" + out.stdout + out.stderr, flush=True)
             return result
     raise SystemExit(f"bench-web: wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
 
