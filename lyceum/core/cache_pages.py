@@ -81,7 +81,18 @@ def pages_invalidate() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
 
 
+# Edits of a course nobody outside its authors can see (a draft, a course in review) change no
+# public page: they leave the cached copies alone, so authors at work do not empty the cache.
+PRIVATE_COURSE_STATUSES = ("draft", "in_review")
+
+
 def _on_change(event: Any) -> None:
+    if event.name == "course.updated" and event.object_type == "courses.course" and event.object_id:
+        from django.apps import apps  # core sits below courses: the model is looked up, not imported
+
+        status = apps.get_model("courses", "Course").objects.filter(pk=event.object_id).values_list("status").first()
+        if status is not None and status[0] in PRIVATE_COURSE_STATUSES:
+            return
     pages_invalidate()
 
 
