@@ -94,12 +94,12 @@ PAGES: dict[str, tuple[str, str, float | None]] = {
     "hello": ("GET /bench/hello", "anonymous", None),
     "home": ("GET /", "anonymous", None),
     "catalog": ("GET /courses/ (5 filter variants)", "anonymous", 0.50),
-    "search": ("GET /courses/?q=<term> (8 terms)", "anonymous", None),
-    "course": ("GET /courses/<slug>/ (50 courses)", "anonymous", 0.50),
-    "lesson": ("GET /courses/<slug>/lessons/<id>/", "session", 0.25),
-    "thread": ("GET /community/t/<id>/", "session", 0.25),
+    "search": ("GET /courses/?q={term} (8 terms)", "anonymous", None),
+    "course": ("GET /courses/{slug}/ (50 courses)", "anonymous", 0.50),
+    "lesson": ("GET /courses/{slug}/lessons/{id}/", "session", 0.25),
+    "thread": ("GET /community/t/{id}/", "session", 0.25),
     "api_courses": ("GET /api/v1/courses (pages 1-3)", "anonymous", None),
-    "progress": ("POST /api/v1/lessons/<id>/progress", "bearer token", 0.50),
+    "progress": ("POST /api/v1/lessons/{id}/progress", "bearer token", 0.50),
 }
 P95_TARGET_MS = 100.0
 
@@ -507,7 +507,7 @@ def build(scale: int) -> dict[str, Any]:
     timer.step(f"{progressed:,} lesson progress rows")
 
     # --- reviews -----------------------------------------------------------------------------
-    reviewed = [e for e in enrolled if e[3] >= 4 and (e[0] * 31 + e[1]) % 9 == 0]
+    reviewed = [e for e in enrolled if e[3] >= 4 and (e[0] * 31 + e[1]) % 6 == 0]
     ratings = rng.choice([5, 4, 3, 2, 1], len(reviewed), p=[0.5, 0.3, 0.1, 0.06, 0.04])
     texts = (
         "Clear explanations and useful exercises.",
@@ -964,7 +964,7 @@ def _read(path: str) -> str:
         return ""
 
 
-def machine(server: Server, extra: list[str]) -> dict[str, str]:
+def machine(server: Server, extra: list[str], load_before: float) -> dict[str, str]:
     import django
     import gunicorn
     import redis
@@ -1008,7 +1008,13 @@ def machine(server: Server, extra: list[str]) -> dict[str, str]:
         "postgresql": pg,
         "redis": str(redis_version),
         "wrk": wrk_version[1] if len(wrk_version) > 1 else "?",
-        "server": f"{workers} {worker_class} workers x {threads} threads, keepalive {keepalive} s",
+        "load": f"{load_before:.1f} / {os.getloadavg()[0]:.1f}",
+        "server": f"{workers} {worker_class} workers"
+        + (
+            ", no keep-alive (sync workers close each connection)"
+            if worker_class == "sync"
+            else f" x {threads} threads, keep-alive {keepalive} s"
+        ),
     }
 
 
@@ -1061,13 +1067,18 @@ def render(
         "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join("---" if i < 3 or i >= 9 else "---:" for i in range(len(head))) + "|",
-        *("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows),
+        *(
+            "| " + " | ".join(_code(cell) if i == 1 else cell.replace("|", "\\|") for i, cell in enumerate(row)) + " |"
+            for row in rows
+        ),
         "",
         "Errors are socket errors (connect, read, write, timeout), 4xx/5xx and unexpected 3xx answers. "
         '"of hello" is the page\'s throughput as a fraction of `GET /bench/hello`, a view that returns '
         "`hello` through the same middleware on the same server: the framework's ceiling here.",
         "",
-        f"- Machine: {info['cpu']}, {info['ram']} RAM, {info['kernel']}",
+        f"- Machine: {info['cpu']}, {info['ram']} RAM, {info['kernel']}; load average {info['load']} "
+        "(1 min, before the first page and after the last: anything above the server's own share means "
+        "other work competed for the cores)",
         f"- Software: Python {info['python']}, Django {info['django']}, gunicorn {info['gunicorn']}, "
         f"PostgreSQL {info['postgresql']}, Redis {info['redis']}, wrk {info['wrk']}",
         f"- Dataset: {counts}; built in {dataset['build_seconds']:.0f} s",
@@ -1076,6 +1087,12 @@ def render(
         END,
     ]
     return text, "\n".join(md) + "\n"
+
+
+def _code(url: str) -> str:
+    """``GET /courses/ (5 variants)`` -> ```GET /courses/` (5 variants)``."""
+    request, paren, note = url.partition(" (")
+    return f"`{request}`" + (f" ({note}" if paren else "")
 
 
 def write_docs(section: str) -> None:
@@ -1162,6 +1179,7 @@ def main() -> None:
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         server.start()
+        load_before = os.getloadavg()[0]
         print(f"gunicorn on {server.base} (log: {server.log_path})", flush=True)
         for page in pages:
             check(server.base, page, lists[page])
@@ -1176,7 +1194,7 @@ def main() -> None:
                 f"p99 {r['p99_us'] / 1000:6.1f} ms  errors {r['errors']}",
                 flush=True,
             )
-        info = machine(server, extra)
+        info = machine(server, extra, load_before)
     finally:
         server.stop()
         signal.signal(signal.SIGTERM, previous)
