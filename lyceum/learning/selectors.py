@@ -234,6 +234,12 @@ def _access_error(access: Access) -> PermissionDenied:
     return PermissionDenied(_("Enroll in the course to open this lesson."), code="enrollment_required")
 
 
+_OPEN_COLUMNS = (
+    "id", "course_id", "module_id", "title", "kind", "duration_seconds", "is_preview", "is_required",
+    "withdrawn_at", "release_at", "release_after_days",
+    "course__id", "course__slug", "course__title", "course__status",
+    "module__id", "module__release_at", "module__release_after_days",
+)  # fmt: skip
 _ENROLLMENT_COLUMNS = ("id", "created_at", "access_until", "revoked_at", "completed_at", "source")
 
 
@@ -242,11 +248,9 @@ def lesson_open_for_user(*, user: Any, lesson_id: int) -> Lesson:
     errors as ``lesson_get_for_user``, without building the course outline: for the hot writes
     (the player's progress heartbeat). An enrolled learner costs one query (the lesson joined to
     their enrollment); who is course staff is only asked when the learner rule says no."""
-    lessons = Lesson.objects.select_related("course", "module").defer(
-        "body",
-        "course__description",
-        "course__objectives",  # long texts this path never reads
-    )
+    # Only the columns the rule and the heartbeat read: compiling and loading every column of
+    # three tables was most of this query's cost. Anything else is loaded on first use.
+    lessons = Lesson.objects.select_related("course", "module").only(*_OPEN_COLUMNS)
     authenticated = bool(getattr(user, "is_authenticated", False))
     if authenticated:
         lessons = lessons.annotate(
