@@ -954,6 +954,22 @@ def check(base: str, page: str, rows: list[tuple[str, str, str, list[str]]], lim
             raise SystemExit(f"bench-web: {page}: {method} {path} answered {status}, not 200; nothing measured")
 
 
+ACCESS_TIME = re.compile(rb'" \d{3} \S+ (\d+)ms "')
+
+
+def app_times(log: Path, offset: int) -> tuple[list[int], int]:
+    """Milliseconds inside the workers (gunicorn's access log, ``%(M)s``) logged after ``offset``:
+    the time a request spent in Django, without waiting for a worker or for its connection."""
+    with log.open("rb") as f:
+        f.seek(offset)
+        data = f.read()
+    return sorted(int(m.group(1)) for m in ACCESS_TIME.finditer(data)), offset + len(data)
+
+
+def _pct(values: list[int], q: float) -> float:
+    return float(values[min(len(values) - 1, int(len(values) * q))]) if values else float("nan")
+
+
 def run_wrk(base: str, requests_file: Path, args: argparse.Namespace) -> dict[str, Any]:
     cmd = [
         WRK,
@@ -1051,7 +1067,20 @@ def render(
 ) -> tuple[str, str]:
     """(the plain table for the terminal, the Markdown section for PERFORMANCE.md)."""
     ceiling = results.get("hello", {}).get("rps")
-    head = ["page", "URL", "as", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "of hello", "target", "met"]
+    head = [
+        "page",
+        "URL",
+        "as",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "app p50/p95",
+        "errors",
+        "of hello",
+        "target",
+        "met",
+    ]
     rows = []
     for page, r in results.items():
         what, who, target = PAGES[page]
@@ -1071,6 +1100,7 @@ def render(
                 f"{r['p50_us'] / 1000:.1f}",
                 f"{p95:.1f}",
                 f"{r['p99_us'] / 1000:.1f}",
+                f"{r.get('app_p50_ms', float('nan')):.0f} / {r.get('app_p95_ms', float('nan')):.0f}",
                 str(r["errors"]),
                 f"{fraction:.0%}" if fraction is not None else "-",
                 ", ".join(goals) if page != "hello" else "ceiling",
@@ -1079,7 +1109,7 @@ def render(
         )
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
     text = "\n".join(
-        "  ".join(cell.ljust(widths[i]) if i < 3 or i >= 9 else cell.rjust(widths[i]) for i, cell in enumerate(row))
+        "  ".join(cell.ljust(widths[i]) if i < 3 or i >= 10 else cell.rjust(widths[i]) for i, cell in enumerate(row))
         for row in [head, *rows]
     )
     counts = ", ".join(f"{v:,} {k}" for k, v in dataset["counts"].items())
@@ -1094,12 +1124,14 @@ def render(
         "posting rate limits were lifted for the run; requests carry the `X-Forwarded-Proto: https` nginx sends.",
         "",
         "| " + " | ".join(head) + " |",
-        "|" + "|".join("---" if i < 3 or i >= 9 else "---:" for i in range(len(head))) + "|",
+        "|" + "|".join("---" if i < 3 or i >= 10 else "---:" for i in range(len(head))) + "|",
         *(
             "| " + " | ".join(_code(cell) if i == 1 else cell.replace("|", "\\|") for i, cell in enumerate(row)) + " |"
             for row in rows
         ),
         "",
+        "p50/p95/p99 are wrk's (the client's) and include waiting for a free worker; \"app p50/p95\" is "
+        "the time inside the workers, from gunicorn's access log (ms). "
         "Errors are socket errors (connect, read, write, timeout), 4xx/5xx and unexpected 3xx answers. "
         '"of hello" is the page\'s throughput as a fraction of `GET /bench/hello`, a view that returns '
         "`hello` through the same middleware on the same server: the framework's ceiling here.",
@@ -1215,11 +1247,17 @@ def main() -> None:
             path = workdir / f"{page}.txt"
             write_requests(path, lists[page])
             print(f"  {page:<12} {args.duration} s ...", end="", flush=True)
+            server.log.flush()
+            offset = server.log_path.stat().st_size
             r = run_wrk(server.base, path, args)
+            time.sleep(0.5)  # the last access-log lines
+            times, _ = app_times(server.log_path, offset)
+            r["app_p50_ms"], r["app_p95_ms"] = _pct(times, 0.5), _pct(times, 0.95)
             results[page] = r
             print(
                 f" {r['rps']:8.0f} req/s  p50 {r['p50_us'] / 1000:6.1f}  p95 {r['p95_us'] / 1000:6.1f}  "
-                f"p99 {r['p99_us'] / 1000:6.1f} ms  errors {r['errors']}",
+                f"p99 {r['p99_us'] / 1000:6.1f} ms  "
+                f"(in the app p50 {r['app_p50_ms']:.0f}, p95 {r['app_p95_ms']:.0f} ms)  errors {r['errors']}",
                 flush=True,
             )
         info = machine(server, extra, load_before)
