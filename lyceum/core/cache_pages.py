@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 VERSION_KEY = "pages:version"
 
-# Everything whose handlers retire every cached public page (catalog, course pages, course API).
+# Everything whose handlers retire every cached public page (home, catalog, course pages, course API).
 INVALIDATING_EVENTS = (
     "course.published",
     "course.updated",
@@ -55,6 +55,10 @@ INVALIDATING_EVENTS = (
     "review.edited",
     "review.hidden",
     "review.replied",
+    # the home page's upcoming events (seat counts are bounded by LYCEUM_PAGE_CACHE_SECONDS)
+    "event.created",
+    "event.updated",
+    "event.cancelled",
 )
 
 _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")([A-Za-z0-9]{32,64})(")')

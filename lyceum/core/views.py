@@ -10,10 +10,15 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from lyceum.core.cache_pages import anonymous_page_cache
+
 logger = logging.getLogger(__name__)
 
 
+@anonymous_page_cache
 def home(request: HttpRequest) -> HttpResponse:
+    """Visitors get a cached copy (the upcoming events section is the only part that varies: it is
+    retired by event.created/updated/cancelled, seat counts may lag by LYCEUM_PAGE_CACHE_SECONDS)."""
     from lyceum.core import hooks
 
     sections = hooks.collect("home_page.sections", user=request.user)

@@ -69,3 +69,20 @@ def _page_key(url: str) -> str:
 
     with translation.override("en"):  # the visitor's language is part of the key
         return f"page:{cache_pages._digest(RequestFactory().get(url), '')}"
+
+
+def test_the_visitor_home_page_is_cached_and_a_cancelled_event_leaves_it(
+    client, operator, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    from lyceum.community.services.events import event_cancel
+    from lyceum.community.tests.test_events_helpers import make_event
+
+    event = make_event(operator, title="Window functions live")
+    assert "Window functions live" in client.get("/").content.decode()
+    with django_assert_max_num_queries(0):
+        assert "Window functions live" in client.get("/").content.decode()  # the cached copy
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event_cancel(actor=operator, event=event)
+
+    assert "Window functions live" not in client.get("/").content.decode()
