@@ -51,15 +51,17 @@ def order_fulfil(*, order: Order) -> None:
 
 def _send_receipt(order_id: int) -> None:
     from django.conf import settings
-    from django.core.mail import send_mail
+    from django.core.mail import EmailMessage
     from django.template.loader import render_to_string
+
+    from lyceum.core.mail import mail_send
 
     order = Order.objects.select_related("user", "product").prefetch_related("lines").get(pk=order_id)
     context = {"order": order, "site_url": settings.LYCEUM_SITE_URL, "site_name": settings.LYCEUM_SITE_NAME}
     subject = _("Your receipt for order %(number)s") % {"number": order.number}
     body = render_to_string("commerce/order_receipt_email.txt", context)
     try:
-        send_mail(subject, body, None, [order.user.email])
+        mail_send(EmailMessage(subject, body, None, [order.user.email]))  # on Celery when configured
     except Exception:  # a mail outage must not undo a paid order
         logger.exception("receipt mail for order %s failed", order.number)
 
