@@ -14,8 +14,8 @@ product), their community spaces and the search index (``course_search_reindex_a
 app keeps it); about 300 000 enrollments (Zipf-skewed popularity), lesson progress rows for
 them (completed courses have every lesson, the rest their first few), about 15 000 reviews
 (course rating counters updated), 50 000 threads in the course and global spaces with about
-4 replies each (space counters updated), and 1 000 000 ``core.Event`` rows with realistic
-names and props spread over 180 days. Big tables are written with COPY
+4 replies each (space counters and the community search index updated), and 1 000 000
+``core.Event`` rows with realistic names and props spread over 180 days. Big tables are written with COPY
 (``lyceum.core.bulk.insert_rows``); courses, spaces, products and tokens go through the
 services. The database keeps a ``bench_web_dataset`` row recording the scale: a later run
 with the same scale reuses the data (``--rebuild`` drops and builds it again).
@@ -25,15 +25,17 @@ directly in the configured session engine with the server's per-run SECRET_KEY, 
 API tokens (``accounts.services.token_create``). gunicorn runs with ``deploy/gunicorn.conf.py``
 and production settings (DEBUG=0, Redis cache and sessions, LYCEUM_DB_CONN_MAX_AGE=60,
 LYCEUM_BEHIND_PROXY=1 with the ``X-Forwarded-Proto: https`` an nginx in front would send,
-``LYCEUM_BENCH_HELLO=1``); API and posting rate limits are lifted (one client, 32
-connections, would otherwise hit them: the benchmark measures the pages, not the limiter).
+``LYCEUM_BENCH_HELLO=1``); the API rate limits (LYCEUM_API_RATE_ANON/USER/TOKEN_ISSUE) are
+lifted (one client with 32 connections would hit them at once: the benchmark measures the
+pages, not the limiter; nothing it sends is under a posting limit).
 Each page is first fetched once per distinct URL (up to 50) with urllib, which fails the run
 on anything but 200, then loaded by ``wrk -t2 -c32 -d30s --latency`` with
 ``bench/wrk/rotate.lua``, which rotates paths and headers per request and counts 3xx answers
 as errors beside wrk's own socket and 4xx/5xx errors. wrk runs on the same machine as the
 server, database and cache.
 
-It prints one table (req/s, p50/p95/p99, errors, throughput as a fraction of the ``hello``
+It prints one table (req/s, p50/p95/p99 as wrk saw them, the time inside the workers from
+gunicorn's access log, errors, throughput as a fraction of the ``hello``
 ceiling, the issue's target and whether it is met) and rewrites the section between
 ``<!-- bench-web:start -->`` and ``<!-- bench-web:end -->`` in docs/PERFORMANCE.md with it
 and the machine description (``--no-docs`` leaves the file alone). It asserts nothing.
@@ -1120,8 +1122,8 @@ def render(
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `bench/web.py` (scale {dataset['scale']}): gunicorn "
         f"(`deploy/gunicorn.conf.py`, {info['server']}) with DEBUG=0 on PostgreSQL and Redis, driven by "
         f"`wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency` per page. wrk runs on the same "
-        "cores as the server, PostgreSQL and Redis, so every figure includes its share of the CPU. API and "
-        "posting rate limits were lifted for the run; requests carry the `X-Forwarded-Proto: https` nginx sends.",
+        "cores as the server, PostgreSQL and Redis, so every figure includes its share of the CPU. The API "
+        "rate limits were lifted for the run; requests carry the `X-Forwarded-Proto: https` nginx sends.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "|".join("---" if i < 3 or i >= 10 else "---:" for i in range(len(head))) + "|",
