@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import logging
 import re
 import uuid
@@ -39,7 +38,6 @@ from django.middleware.csrf import get_token
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 from django.utils.translation import get_language
-from ninja.responses import NinjaJSONEncoder
 
 from lyceum.core import events
 
@@ -223,48 +221,25 @@ def _store(request: HttpRequest, key: str, version: str, response: HttpResponse,
 API_VARY = ("Accept-Language",)
 
 
-def api_etag(func: Callable[..., Any] | None = None, *, store: Any = None) -> Any:
+def api_etag(func: Callable[..., Any]) -> Callable[..., Any]:
     """ETag and 304 for a public django-ninja GET operation whose output depends only on the URL,
     the language and what ``INVALIDATING_EVENTS`` announce. Put it between ``@router.get`` and
-    ``@paginate``; the operation must accept ``response: HttpResponse`` (ninja's temporal one).
+    ``@paginate``; the operation must accept ``response: HttpResponse`` (ninja's temporal one)."""
 
-    ``store=ItemSchema`` (a paginated operation): the JSON of each answer is also kept under the
-    version token, keyed like the pages, so a repeat costs no query and no serialisation. The
-    items are dumped through ``ItemSchema`` and rendered as ninja's JSON renderer does."""
-
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(func)
-        def wrapper(request: HttpRequest, **kwargs: Any) -> Any:
-            version = pages_version()
-            if version is None:
-                return func(request, **kwargs)
-            etag = etag_for(request, version)
-            if _matches(request, etag):
-                return _not_modified(etag, API_VARY)
-            temporal = kwargs.get("response")
-            if not isinstance(temporal, HttpResponseBase):
-                return func(request, **kwargs)
+    @functools.wraps(func)
+    def wrapper(request: HttpRequest, **kwargs: Any) -> Any:
+        version = pages_version()
+        if version is None:
+            return func(request, **kwargs)
+        etag = etag_for(request, version)
+        if _matches(request, etag):
+            return _not_modified(etag, API_VARY)
+        result = func(request, **kwargs)
+        temporal = kwargs.get("response")
+        if isinstance(temporal, HttpResponseBase) and not isinstance(result, HttpResponseBase):
             temporal["ETag"] = etag
             patch_vary_headers(temporal, API_VARY)
             patch_cache_control(temporal, no_cache=True)
-            if store is None:
-                return func(request, **kwargs)
-            key = f"api:{_digest(request, version)}"
-            content = cache.get(key)
-            if content is None:
-                result = func(request, **kwargs)
-                if not (isinstance(result, dict) and set(result) == {"items", "count"}):
-                    return result
-                data = {
-                    "items": [store.from_orm(item).model_dump() for item in result["items"]],
-                    "count": result["count"],
-                }
-                content = json.dumps(data, cls=NinjaJSONEncoder).encode()
-                cache.set(key, content, timeout=settings.LYCEUM_PAGE_CACHE_SECONDS)
-            assert isinstance(temporal, HttpResponse)
-            temporal.content = content
-            return temporal
+        return result
 
-        return wrapper
-
-    return decorate(func) if func is not None else decorate
+    return wrapper

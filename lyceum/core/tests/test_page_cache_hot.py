@@ -86,30 +86,3 @@ def test_the_visitor_home_page_is_cached_and_a_cancelled_event_leaves_it(
         event_cancel(actor=operator, event=event)
 
     assert "Window functions live" not in client.get("/").content.decode()
-
-
-def test_the_api_course_list_is_kept_as_json_identical_to_ninja_s_and_retired_on_change(
-    client, instructor, monkeypatch, django_capture_on_commit_callbacks, django_assert_max_num_queries
-):
-    course = make_course(instructor=instructor, title="Public Python", slug="public-python")
-    make_course(instructor=instructor, title="Public SQL", slug="public-sql")
-    url = "/api/v1/courses?sort=newest"
-
-    first = client.get(url)  # rendered by the decorator and stored
-    with django_assert_max_num_queries(0):
-        again = client.get(url)
-    with monkeypatch.context() as m:  # the cache unavailable: ninja renders the list itself
-        m.setattr(cache_pages, "pages_version", lambda: None)
-        plain = client.get(url)
-
-    assert first.status_code == again.status_code == plain.status_code == 200
-    assert first.content == again.content == plain.content
-    assert first["Content-Type"] == plain["Content-Type"]
-    assert first["ETag"] == again["ETag"] and "ETag" not in plain
-    assert {c["slug"] for c in first.json()["items"]} == {"public-python", "public-sql"}
-    assert first.json()["count"] == 2
-
-    with django_capture_on_commit_callbacks(execute=True):
-        course_services.course_update(actor=instructor, course=course, title="Public Python, 2nd edition")
-    assert "Public Python, 2nd edition" in client.get(url).content.decode()
-    assert client.get("/api/v1/courses?page=0").status_code == 422  # bad input still answered by ninja
