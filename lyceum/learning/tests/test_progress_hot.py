@@ -252,3 +252,62 @@ def test_concurrent_first_heartbeats_create_one_row_and_complete_once():
     row = LessonProgress.objects.get(user=learner, lesson=video)
     assert row.percent == 100 and row.completed_at is not None
     assert Event.objects.filter(name="lesson.completed", actor=learner).count() == 1
+
+
+# --- the lesson page's writes and reads ------------------------------------------------------------
+
+
+def test_opening_a_lesson_remembers_it_for_an_active_enrollment_only(learner, outsider):
+    course = make_course()
+    first, second = course.lessons.order_by("position")[:2]
+    enrollment = services.enrollment_create(user=learner, course=course)
+
+    row = services.lesson_view_record(user=learner, lesson=second)
+    again = services.lesson_view_record(user=learner, lesson=second, progress=row)  # the page passes its row
+
+    assert again.pk == row.pk and LessonProgress.objects.filter(user=learner).count() == 1
+    enrollment.refresh_from_db()
+    assert enrollment.last_lesson_id == second.pk
+    assert Event.objects.filter(name="lesson.viewed", actor=learner).count() == 2
+
+    services.enrollment_revoke(actor=learner, enrollment=enrollment)
+    services.lesson_view_record(user=learner, lesson=first)
+    enrollment.refresh_from_db()
+    assert enrollment.last_lesson_id == second.pk  # a revoked enrollment is not touched
+
+    # a row of someone else (or of another lesson) is never taken for the viewer's
+    services.lesson_view_record(user=outsider, lesson=first, progress=row)
+    assert LessonProgress.objects.filter(user=outsider, lesson=first).exists()
+
+
+def test_lesson_markdown_is_rendered_once_per_text_and_sanitised(learner):
+    from django.core.cache import cache
+
+    course = make_course()
+    lesson = course.lessons.first()
+    lesson.body = "**Bold** <script>alert(1)</script>"
+    cache.clear()
+
+    html = selectors.lesson_body_html(lesson=lesson)
+    assert "<strong>Bold</strong>" in html and "<script>" not in html
+    lesson.body = "Changed *text*"
+    assert "<em>text</em>" in selectors.lesson_body_html(lesson=lesson)  # a new text, a new key
+    lesson.body = "**Bold** <script>alert(1)</script>"
+    assert selectors.lesson_body_html(lesson=lesson) == html
+    lesson.body = ""
+    assert selectors.lesson_body_html(lesson=lesson) == ""
+
+
+def test_the_lesson_page_shows_the_rendered_body(learner, client_for):
+    course = make_course()
+    services.enrollment_create(user=learner, course=course)
+    lesson = course.lessons.order_by("position").first()
+
+    page = client_for(learner).get(f"/courses/{course.slug}/lessons/{lesson.pk}/").content.decode()
+
+    assert "<strong>1</strong>" in page  # "Body **1**"
+    other = course.lessons.order_by("position")[1]
+    assert client_for(learner).get(f"/courses/{course.slug}-x/lessons/{other.pk}/").status_code == 404
+    assert client_for(learner).get(f"/courses/{course.slug}/lessons/{other.pk + 999}/").status_code == 404
+    elsewhere = make_course().lessons.first()  # a lesson of another course, under this course's URL
+    assert client_for(learner).get(f"/courses/{course.slug}/lessons/{elsewhere.pk}/").status_code == 404
