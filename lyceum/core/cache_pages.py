@@ -5,14 +5,18 @@
   published, updated or archived, a product's price, a review posted, edited or hidden...
   (``INVALIDATING_EVENTS``). Every cached copy and every ETag includes the token, so one bump
   retires them all; old copies simply expire. Handlers run after commit, so a page rendered
-  before the bump is stored under the old token and never served again.
+  before the bump is stored under the old token and never served again. An emit-time hook
+  (``events.on_emit``) marks the emitting transaction: until it commits, ``changes_pending()``
+  is true and the stored API answers are bypassed, since that transaction already sees its own
+  writes while the token is still the old one.
 * ``anonymous_page_cache`` (views): for a GET by a visitor who is not signed in and has no
   pending flash messages, answers ``If-None-Match`` with 304 and serves or stores the rendered
   200 response, keyed by language + absolute URL and stamped with the token (one ``get_many``
   reads both the token and the copy; a copy with an older token is a miss). Signed-in users never read or write
   the cache (their pages carry personal sections and offers). The CSRF tokens in a stored copy
   are replaced by a placeholder and each visitor gets their own on the way out.
-* ``api_etag`` (django-ninja operations): ETag and 304 for public, non-personal API lists.
+* ``api_etag`` (django-ninja operations): ETag and 304 for public, non-personal API lists;
+  with ``store=ItemSchema`` the JSON of each answer is kept too (byte-identical to ninja's).
 
 What changes with time alone (a sale that ends, an event that passes) is bounded by
 ``LYCEUM_PAGE_CACHE_SECONDS``; a deploy that changes templates should run
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import re
 import uuid
@@ -33,11 +38,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags
 from django.utils.translation import get_language
+from ninja.responses import NinjaJSONEncoder
 
 from lyceum.core import events
 
@@ -100,9 +107,38 @@ def _on_change(event: Any) -> None:
     pages_invalidate()
 
 
+class _Pending:
+    """Put in ``transaction.on_commit`` by an invalidating emit: while it waits there (the
+    transaction that emitted has not committed), this process must not trust the stored copies,
+    whose version is bumped only after the commit. Commit runs it (done); a rollback, of the
+    transaction or of the savepoint it was added in, drops it. Both leave no trace."""
+
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+
+
+def _on_emit(event: Any) -> None:
+    transaction.on_commit(_Pending())
+
+
+def changes_pending(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """True inside a transaction that emitted an invalidating event not yet committed: what it
+    wrote is visible to this connection but the cached copies still carry the old token."""
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        return False
+    return any(isinstance(entry[1], _Pending) and not entry[1].done for entry in connection.run_on_commit)
+
+
 def register_handlers() -> None:
     for name in INVALIDATING_EVENTS:
         events.on(name)(_on_change)
+        events.on_emit(name)(_on_emit)
 
 
 # --- keys and ETags ----------------------------------------------------------------------------
@@ -221,25 +257,50 @@ def _store(request: HttpRequest, key: str, version: str, response: HttpResponse,
 API_VARY = ("Accept-Language",)
 
 
-def api_etag(func: Callable[..., Any]) -> Callable[..., Any]:
+def api_etag(func: Callable[..., Any] | None = None, *, store: Any = None) -> Any:
     """ETag and 304 for a public django-ninja GET operation whose output depends only on the URL,
     the language and what ``INVALIDATING_EVENTS`` announce. Put it between ``@router.get`` and
-    ``@paginate``; the operation must accept ``response: HttpResponse`` (ninja's temporal one)."""
+    ``@paginate``; the operation must accept ``response: HttpResponse`` (ninja's temporal one).
 
-    @functools.wraps(func)
-    def wrapper(request: HttpRequest, **kwargs: Any) -> Any:
-        version = pages_version()
-        if version is None:
-            return func(request, **kwargs)
-        etag = etag_for(request, version)
-        if _matches(request, etag):
-            return _not_modified(etag, API_VARY)
-        result = func(request, **kwargs)
-        temporal = kwargs.get("response")
-        if isinstance(temporal, HttpResponseBase) and not isinstance(result, HttpResponseBase):
+    ``store=ItemSchema`` (a paginated operation): the JSON of each answer is also kept under the
+    version token, keyed like the pages, so a repeat costs no query and no serialisation. The
+    items are dumped through ``ItemSchema`` and rendered as ninja's JSON renderer does (the same
+    bytes). Inside a transaction that has emitted an invalidating event not yet committed
+    (``changes_pending``) the stored copies are neither read nor written: the token is bumped
+    only after the commit, and that transaction already sees its own writes."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapper(request: HttpRequest, **kwargs: Any) -> Any:
+            version = pages_version()
+            if version is None:
+                return func(request, **kwargs)
+            etag = etag_for(request, version)
+            if _matches(request, etag):
+                return _not_modified(etag, API_VARY)
+            temporal = kwargs.get("response")
+            if not isinstance(temporal, HttpResponse):
+                return func(request, **kwargs)
             temporal["ETag"] = etag
             patch_vary_headers(temporal, API_VARY)
             patch_cache_control(temporal, no_cache=True)
-        return result
+            if store is None or changes_pending():
+                return func(request, **kwargs)
+            key = f"api:{_digest(request, version)}"
+            content = cache.get(key)
+            if content is None:
+                result = func(request, **kwargs)
+                if not (isinstance(result, dict) and set(result) == {"items", "count"}):
+                    return result  # not a page of items (an error answer...): ninja renders it
+                data = {
+                    "items": [store.from_orm(item).model_dump() for item in result["items"]],
+                    "count": result["count"],
+                }
+                content = json.dumps(data, cls=NinjaJSONEncoder).encode()
+                cache.set(key, content, timeout=settings.LYCEUM_PAGE_CACHE_SECONDS)
+            temporal.content = content
+            return temporal
 
-    return wrapper
+        return wrapper
+
+    return decorate(func) if func is not None else decorate

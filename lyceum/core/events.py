@@ -221,6 +221,26 @@ def on(name: str) -> Callable[[Handler], Handler]:
     return decorator
 
 
+# Hooks run synchronously by ``emit`` itself, inside the caller's transaction (see ``on_emit``).
+_emit_hooks: dict[str, list[Handler]] = defaultdict(list)
+
+
+def on_emit(name: str) -> Callable[[Handler], Handler]:
+    """Register ``hook(event)`` to run at once, inside ``emit`` and the caller's transaction, in the
+    emitting process (never on a worker). For cheap bookkeeping that cannot wait for the commit
+    (e.g. ``cache_pages`` marking its cached copies stale for the rest of this transaction); a
+    failing hook is logged and never breaks the emit."""
+    if name not in EVENT_NAMES:
+        raise UnknownEvent(name)
+
+    def decorator(hook: Handler) -> Handler:
+        if hook not in _emit_hooks[name]:
+            _emit_hooks[name].append(hook)
+        return hook
+
+    return decorator
+
+
 def handlers_for(name: str) -> list[Handler]:
     return list(_handlers.get(name, ()))
 
@@ -239,6 +259,11 @@ def emit(name: str, *, actor: Any, obj: models.Model | None = None, at: datetime
         object_id=str(obj.pk) if obj is not None else "",
         props=clean_props,
     )
+    for hook in _emit_hooks.get(name, ()):
+        try:
+            hook(event)
+        except Exception:
+            logger.exception("emit hook %r of %s failed", hook, name)
     if _handlers.get(name):
         transaction.on_commit(lambda: _dispatch(event.pk, name), robust=True)
     return event

@@ -93,7 +93,7 @@ class CourseCardOut(Schema):
     auth=None,
     summary="Published courses: browse, filter and search",
 )
-@api_etag
+@api_etag(store=CourseCardOut)
 @paginate(PageNumberPagination, page_size=selectors.CATALOG_PAGE_SIZE, max_page_size=selectors.CATALOG_PAGE_SIZE)
 def course_list(request: HttpRequest, filters: Query[CatalogQuery], response: HttpResponse) -> QuerySet[Course]:
     """With `q`, results are ranked by relevance unless `sort` says otherwise. 20 per page.
