@@ -1114,7 +1114,7 @@ def render(
         "  ".join(cell.ljust(widths[i]) if i < 3 or i >= 10 else cell.rjust(widths[i]) for i, cell in enumerate(row))
         for row in [head, *rows]
     )
-    counts = ", ".join(f"{v:,} {k}" for k, v in dataset["counts"].items())
+    counts = ", ".join(f"{dataset['counts'][k]:,} {k}" for k in COUNTED if k in dataset["counts"])
     md = [
         START,
         "## Web stack under load (`make bench-web`)",
@@ -1220,7 +1220,7 @@ def main() -> None:
             f"reusing the scale-{args.scale} dataset built {marker['built_at']:%Y-%m-%d %H:%M} "
             f"({marker['build_seconds']:.0f} s); --rebuild builds it again"
         )
-    print("rows: " + ", ".join(f"{k} {v:,}" for k, v in dataset["counts"].items()), flush=True)
+    print("rows: " + ", ".join(f"{k} {dataset['counts'][k]:,}" for k in COUNTED if k in dataset["counts"]), flush=True)
     if args.build_only:
         return
 
