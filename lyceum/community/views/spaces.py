@@ -29,6 +29,7 @@ from ..forms_spaces import ReplyForm, SpaceForm, ThreadEditForm, ThreadForm
 from ..models import Reply, Space, SpaceKind, Thread, ThreadKind
 from ..selectors import spaces as selectors
 from ..services import spaces as services
+from .thread_rows import reply_rows
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -195,10 +196,13 @@ def _thread_context(request: HttpRequest, thread: Thread, page: Any, reply_form:
     tp = selectors.thread_page(user=request.user, thread=thread, page=page)
     return {
         "tp": tp,
+        "reply_rows": reply_rows(user=request.user, thread=thread, tp=tp),
+        "tags": selectors.thread_tags(thread=thread),
+        "reply_url": reverse("community:thread-reply", args=[thread.pk]),
+        "unaccept_url": reverse("community:thread-unaccept", args=[thread.pk]),
         "thread": thread,
         "space": thread.space,
         "voted_thread": ("thread", thread.pk) in tp.my_votes,
-        "voted_replies": {pk for kind, pk in tp.my_votes if kind == "reply"},
         "reply_form": reply_form or ReplyForm(),
         "reply_body_max": ReplyForm.base_fields["body"].max_length,
     }
@@ -206,7 +210,10 @@ def _thread_context(request: HttpRequest, thread: Thread, page: Any, reply_form:
 
 @require_GET
 def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = _thread_or_404(request, pk)
+    try:
+        thread = selectors.thread_get_for_page(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     page: Any = request.GET.get("page")
     reply_id = request.GET.get("reply", "")
     if reply_id.isdigit():
