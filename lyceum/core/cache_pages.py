@@ -34,7 +34,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -51,6 +51,7 @@ from lyceum.core import events
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "pages:version"
+_T = TypeVar("_T")
 
 # Everything whose handlers retire every cached public page (home, catalog, course pages, course API).
 INVALIDATING_EVENTS = (
@@ -141,6 +142,25 @@ def register_handlers() -> None:
         events.on_emit(name)(_on_emit)
 
 
+def kept(key: str, build: Callable[[], _T]) -> _T:
+    """``build()``, kept in the cache under the version token: for public, non-personal data that
+    only ``INVALIDATING_EVENTS`` change (e.g. the catalog's category and tag counts). One round
+    trip reads the token and the value; rebuilt (not stored) while the cache is unavailable or the
+    current transaction has uncommitted invalidating changes (``changes_pending``)."""
+    timeout = settings.LYCEUM_PAGE_CACHE_SECONDS
+    if timeout <= 0 or changes_pending():
+        return build()
+    full = f"kept:{key}"
+    version, stored = _lookup(full)
+    if version is None:
+        return build()
+    if stored is not None:
+        return stored["value"]  # type: ignore[no-any-return]
+    value = build()
+    cache.set(full, {"version": version, "value": value}, timeout=timeout)
+    return value
+
+
 # --- keys and ETags ----------------------------------------------------------------------------
 
 
@@ -186,11 +206,23 @@ def _anonymous_and_clean(request: HttpRequest) -> bool:
     return not (session is not None and session.get("_messages"))  # ...or in the session
 
 
+# A view sets this attribute on its response to have ``replay(request, note)`` called whenever the
+# stored copy is served instead of the view (the note is stored with the copy; a JSON-able dict).
+NOTE_ATTRIBUTE = "page_cache_note"
+
+
 def anonymous_page_cache(
-    view: Callable[..., HttpResponse] | None = None, *, unless: Callable[[HttpRequest], bool] | None = None
+    view: Callable[..., HttpResponse] | None = None,
+    *,
+    unless: Callable[[HttpRequest], bool] | None = None,
+    replay: Callable[[HttpRequest, dict[str, Any]], None] | None = None,
 ) -> Any:
-    """Decorate a public page view; ``unless(request)`` True skips the cache for that request
-    (e.g. a search, which must be recorded each time)."""
+    """Decorate a public page view; ``unless(request)`` True skips the cache for that request.
+
+    ``replay(request, note)``: what the view does besides rendering and must still do when the
+    stored copy answers (e.g. record a search): the view puts ``note`` on its response as
+    ``response.page_cache_note``, it is stored with the copy and handed to ``replay`` on each hit
+    (and on each 304, which is then only answered while the copy and its note are stored)."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
@@ -205,9 +237,11 @@ def anonymous_page_cache(
                 return response
 
             etag = etag_for(request, version)
-            if _matches(request, etag):
+            if _matches(request, etag) and (replay is None or stored is not None):
+                _replay(replay, request, stored)
                 return _not_modified(etag, PAGE_VARY)
             if stored is not None:
+                _replay(replay, request, stored)
                 response = HttpResponse(
                     stored["content"].replace(_CSRF_PLACEHOLDER, get_token(request).encode()),
                     content_type=stored["content_type"],
@@ -227,6 +261,14 @@ def anonymous_page_cache(
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def _replay(
+    replay: Callable[[HttpRequest, dict[str, Any]], None] | None, request: HttpRequest, stored: dict[str, Any] | None
+) -> None:
+    note = stored.get("note") if stored is not None else None
+    if replay is not None and note:
+        replay(request, note)
 
 
 def _lookup(key: str) -> tuple[str | None, dict[str, Any] | None]:
@@ -249,7 +291,11 @@ def _store(request: HttpRequest, key: str, version: str, response: HttpResponse,
     content, replaced = _CSRF_INPUT.subn(rb"\1" + _CSRF_PLACEHOLDER + rb"\3", content)
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") and not replaced:
         return  # the token went somewhere we cannot find: do not share it
-    cache.set(key, {"version": version, "content": content, "content_type": response["Content-Type"]}, timeout=timeout)
+    stored = {"version": version, "content": content, "content_type": response["Content-Type"]}
+    note = getattr(response, NOTE_ATTRIBUTE, None)
+    if note:
+        stored["note"] = note
+    cache.set(key, stored, timeout=timeout)
 
 
 # --- API ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext, gettext_lazy
 
 from lyceum.accounts.models import Level, User
+from lyceum.core.cache_pages import kept
 from lyceum.core.errors import ValidationFailed
 
 from . import models as course_models
@@ -174,6 +175,16 @@ def category_list_for_catalog() -> list[Category]:
     """Every category with ``course_count``: how many published courses it holds."""
     return list(
         Category.objects.annotate(course_count=models.Count("courses", filter=models.Q(courses__status=PUBLISHED)))
+    )
+
+
+def catalog_sidebar(*, tag_limit: int = 16) -> tuple[list[Category], list[Tag]]:
+    """The catalog's categories and popular tags with their counts: the same for every visitor
+    and search, so kept under the page-cache token (publishing, archiving or editing a course
+    retires them) instead of two aggregate queries per page."""
+    return kept(
+        f"catalog-sidebar:{tag_limit}",
+        lambda: (category_list_for_catalog(), tag_list_popular(limit=tag_limit)),
     )
 
 
