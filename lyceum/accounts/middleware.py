@@ -10,7 +10,11 @@ from django.shortcuts import redirect
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from lyceum.accounts.roles_cache import connect as _connect_roles_cache
+from lyceum.accounts.roles_cache import user_roles_prime
 from lyceum.accounts.selectors import user_must_enable_mfa
+
+_connect_roles_cache()  # also done in AccountsConfig.ready; connecting twice is a no-op (dispatch_uid)
 
 
 class UserPreferencesMiddleware:
@@ -50,6 +54,9 @@ class StaffMFARequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The roles once per request, from the cache (no query on a hit): this check and the
+        # navigation's context processor both read them from the user object.
+        user_roles_prime(getattr(request, "user", None))
         if request.path.startswith(_MFA_EXEMPT_PREFIXES) or not user_must_enable_mfa(user=request.user):
             return self.get_response(request)
         if request.path.startswith("/api/"):
