@@ -19,7 +19,10 @@ from lyceum.core.markdown import render_markdown
 from lyceum.courses.models import Course, CourseStatus, Lesson, LessonKind, Module, Question, Quiz
 from lyceum.courses.selectors import user_is_reviewer
 
+from . import outline_cache
 from .models import Certificate, Enrollment, LessonProgress, QuizAttempt
+
+outline_cache.connect()  # also done in LearningConfig.ready; connecting twice is a no-op
 
 
 def _is_staff_for(user: Any, course: Course, instructor_ids: set[int]) -> bool:
@@ -110,6 +113,8 @@ class CoursePage:
     total_seconds: int
     completed_count: int
     required_count: int
+    # The token of the cached outline this page was built from (None: read from the database).
+    outline_token: str | None = None
 
     @property
     def has_access(self) -> bool:
@@ -133,8 +138,8 @@ def _course_queryset(outline_only: bool = False) -> QuerySet[Course]:
             Prefetch("lessons", queryset=Lesson.objects.order_by("position", "id"))
         ),
     )
-    if outline_only:  # the lesson pages: the outline and who teaches, not the catalog blurb
-        return Course.objects.select_related("category").prefetch_related("course_instructors__user", outline)
+    if outline_only:  # the lesson pages: the outline and who teaches (ids), not the catalog blurb
+        return Course.objects.select_related("category").prefetch_related("course_instructors", outline)
     return Course.objects.select_related("category").prefetch_related(
         "tags",
         "course_instructors__user",
@@ -146,8 +151,17 @@ def _course_queryset(outline_only: bool = False) -> QuerySet[Course]:
 
 def course_page(*, user: Any, slug: str, outline_only: bool = False) -> CoursePage:
     """A course with its outline, as this viewer may see it. Constant number of queries.
-    ``outline_only`` leaves out the tags, prerequisites and change log (three queries)."""
-    course = _course_queryset(outline_only).filter(slug=slug).first()
+    ``outline_only`` leaves out the tags, prerequisites, change log and the instructors' user
+    rows (``instructors`` is empty), and takes the outline from the cache (``outline_cache``):
+    then only the viewer's enrollment and progress are read."""
+    if outline_only:
+        # Nothing personal in it: cached per course, retired by every outline change (outline_cache).
+        course, outline_token = outline_cache.cached_outline(
+            slug, lambda: _course_queryset(True).filter(slug=slug).first()
+        )
+    else:
+        outline_token = None
+        course = _course_queryset().filter(slug=slug).first()
     if course is None:
         raise NotFound(_("No such course."))
     instructor_links = list(course.course_instructors.all())
@@ -183,11 +197,13 @@ def course_page(*, user: Any, slug: str, outline_only: bool = False) -> CoursePa
         enrollment=enrollment,
         is_course_staff=is_staff,
         modules=modules,
-        instructors=[link.user for link in instructor_links],
+        # The outline-only page (lesson pages) does not show who teaches: no user rows in the cache.
+        instructors=[] if outline_only else [link.user for link in instructor_links],
         lesson_count=count,
         total_seconds=total_seconds,
         completed_count=completed,
         required_count=required,
+        outline_token=outline_token,
     )
 
 

@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -103,6 +109,7 @@ def lesson_detail(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespon
         {
             "ctx": context,
             "page": context.page,
+            "outline_html": _outline_html(context.page, current=lesson),
             "course": context.page.course,
             "lesson": lesson,
             "progress": progress,
@@ -113,6 +120,44 @@ def lesson_detail(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespon
             "watermark": watermark_text(request.user),
         },
     )
+
+
+OUTLINE_HTML_SECONDS = 6 * 3600
+
+
+def _outline_html(page: selectors.CoursePage, *, current: Any) -> SafeString:
+    """The lesson page's outline (``learning/partials/_outline.html``), rendered once per state.
+
+    The HTML is a function of the cached outline (its token), the current lesson, the language,
+    the timezone and, per lesson, what this viewer may do (open or not and why, when it opens)
+    and whether they completed it: all of that is in the key, so two viewers share a copy only
+    when it would be byte-identical for both. Nothing else about the viewer is in it."""
+
+    def render_it() -> str:
+        return render_to_string("learning/partials/_outline.html", {"page": page, "current": current})
+
+    if page.outline_token is None:  # the outline was read from the database: nothing to key on
+        return mark_safe(render_it())  # noqa: S308 - a template rendering, autoescaped
+    state: list[Any] = [current.pk, page.has_access, get_language(), timezone.get_current_timezone_name()]
+    for module in page.modules:
+        for row in module.lessons:
+            access = row.access
+            state.append(
+                (
+                    row.lesson.pk,
+                    access.allowed,
+                    access.reason,
+                    access.opens_at.isoformat() if access.opens_at else "",
+                    row.progress is not None and row.progress.completed_at is not None,
+                )
+            )
+    digest = hashlib.sha256(repr(state).encode()).hexdigest()[:32]
+    key = f"learning:outline-html:{page.course.pk}:{page.outline_token}:{digest}"
+    html = cache.get(key)
+    if html is None:
+        html = render_it()
+        cache.set(key, html, timeout=OUTLINE_HTML_SECONDS)
+    return mark_safe(html)  # noqa: S308 - a template rendering, autoescaped, cached as rendered
 
 
 @require_POST
