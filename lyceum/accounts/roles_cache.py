@@ -5,7 +5,7 @@ navigation's context processor). ``User.roles`` asks the database once per reque
 answer is kept in the cache under ``accounts:roles:<user id>`` together with a generation
 token, and ``user_roles_prime`` puts it on the request's user so both readers share it.
 
-Invalidation (connected in ``AccountsConfig.ready`` and on import of this module):
+Invalidation (``connect()``: called by ``AccountsConfig.ready`` and on import of the middleware):
 
 * a change of one user's groups (``user.groups.add/remove/clear/set``, or
   ``group.user_set.add/remove`` naming the users): that user's entry is deleted at once and
@@ -14,7 +14,9 @@ Invalidation (connected in ``AccountsConfig.ready`` and on import of this module
 * anything touching a group as a whole (renamed, deleted, ``group.user_set.clear()``): the
   generation token is replaced, which retires every entry.
 
-While the cache is unavailable the roles are simply read from the database.
+Inside a transaction that changed roles and has not committed yet, the roles are read from
+the database and nothing is stored (the change may still roll back). While the cache is
+unavailable the roles are simply read from the database.
 """
 
 from __future__ import annotations
