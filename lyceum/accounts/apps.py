@@ -20,3 +20,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_role_permissions, dispatch_uid="lyceum.accounts.sync_role_permissions")
+        from .roles_cache import connect
+
+        connect()  # the cached roles are dropped when groups change (lyceum/accounts/roles_cache.py)

@@ -6,3 +6,8 @@ class LearningConfig(AppConfig):
     name = "lyceum.learning"
     label = "learning"
     verbose_name = _("Learning")
+
+    def ready(self) -> None:
+        from .outline_cache import connect
+
+        connect()  # cached lesson-page outlines retired on outline changes (outline_cache.py)

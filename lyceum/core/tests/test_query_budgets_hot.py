@@ -74,7 +74,7 @@ PAGES = {
     "course page (visitor, cached)": (lambda d: f"/courses/{d['course'].slug}/", False, 0),
     "course page (member)": (lambda d: f"/courses/{d['course'].slug}/", True, 26),
     "lesson page (member)": (lambda d: f"/courses/{d['course'].slug}/lessons/{d['lesson'].pk}/", True, 16),
-    "thread page (member)": (lambda d: f"/community/t/{d['thread'].pk}/", True, 16),
+    "thread page (member)": (lambda d: f"/community/t/{d['thread'].pk}/", True, 11),
     "API course list (visitor)": (lambda d: "/api/v1/courses", False, 4),
     "API my enrollments (token)": (lambda d: "/api/v1/me/enrollments", "token", 3),
     "API course outline (visitor)": (lambda d: f"/api/v1/courses/{d['course'].slug}/outline", False, 9),
