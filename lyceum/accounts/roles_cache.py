@@ -21,13 +21,14 @@ unavailable the roles are simply read from the database.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from lyceum.core.cache import after_commit, cache_token, cache_token_retire, changed_in_transaction
 
 GENERATION_KEY = "accounts:roles:generation"
 ROLES_SECONDS = 3600
@@ -38,14 +39,7 @@ def _user_key(user_id: int) -> str:
 
 
 def _generation() -> str | None:
-    generation = cache.get(GENERATION_KEY)
-    if generation is not None:
-        return str(generation)
-    if not getattr(cache, "available", True):
-        return None
-    cache.add(GENERATION_KEY, uuid.uuid4().hex[:16], timeout=None)
-    generation = cache.get(GENERATION_KEY)
-    return str(generation) if generation is not None else None
+    return cache_token(GENERATION_KEY)
 
 
 def user_roles_cached(user: Any) -> frozenset[str]:
@@ -80,31 +74,19 @@ def user_roles_prime(user: Any) -> None:
         target.__dict__["roles"] = user_roles_cached(target)
 
 
-class _Forget:
-    """Queued with ``transaction.on_commit`` by a role change: drops the entries once the change
-    is committed. Until then (``done`` False) it marks the transaction: a role change not yet
-    committed (it may still roll back) must never be stored for other requests to read."""
+PENDING_TAG = "accounts:roles"
 
-    __slots__ = ("done", "keys")
 
-    def __init__(self, keys: list[str] | None) -> None:
-        self.keys = keys  # None: every entry (a new generation)
-        self.done = False
-
-    def __call__(self) -> None:
-        self.done = True
-        if self.keys is None:
-            cache.set(GENERATION_KEY, uuid.uuid4().hex[:16], timeout=None)
-        else:
-            cache.delete_many(self.keys)
+def _forget(keys: list[str] | None) -> None:
+    # Queued after commit by a role change; until it runs, the transaction is marked: a role change
+    # not yet committed (it may still roll back) must never be stored for other requests to read.
+    after_commit(
+        PENDING_TAG, (lambda: cache_token_retire(GENERATION_KEY)) if keys is None else (lambda: cache.delete_many(keys))
+    )
 
 
 def _changes_pending(using: str = DEFAULT_DB_ALIAS) -> bool:
-    connection = connections[using]
-    if not connection.in_atomic_block:
-        return False
-    # entries are (savepoint ids, callable, robust)
-    return any(isinstance(entry[1], _Forget) and not entry[1].done for entry in connection.run_on_commit)
+    return changed_in_transaction(PENDING_TAG, using)
 
 
 def roles_forget(user_ids: Any) -> None:
@@ -113,13 +95,13 @@ def roles_forget(user_ids: Any) -> None:
     if not keys:
         return
     cache.delete_many(keys)
-    transaction.on_commit(_Forget(keys))
+    _forget(keys)
 
 
 def roles_forget_all() -> None:
     """Retire every user's entry (now and after the commit)."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex[:16], timeout=None)
-    transaction.on_commit(_Forget(None))
+    cache_token_retire(GENERATION_KEY)
+    _forget(None)
 
 
 def _on_groups_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -114,3 +115,73 @@ class ResilientRedisCache(RedisCache):
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         return self._guard(lambda: super(ResilientRedisCache, self).incr(key, delta, version), delta)
+
+
+# --- Shared generation tokens and "changed in this transaction" markers ---------------------------
+#
+# The page cache, the lesson outlines and the roles all cache under a token that a change replaces
+# after commit (so every entry stored under the old one is retired at once), and all must not
+# trust their entries inside a transaction that changed what they hold but has not committed yet
+# (the token is still the old one, and the change may roll back). These helpers are that pattern.
+
+
+def cache_token(key: str) -> str | None:
+    """The current token under ``key``, created when missing; None while the cache is unavailable
+    (callers then neither read nor store entries)."""
+    from django.core.cache import cache
+
+    token = cache.get(key)
+    if token is not None:
+        return str(token)
+    if not getattr(cache, "available", True):
+        return None
+    cache.add(key, uuid.uuid4().hex[:16], timeout=None)
+    token = cache.get(key)
+    return str(token) if token is not None else None
+
+
+def cache_token_retire(key: str) -> None:
+    """Replace the token under ``key``: every entry stored under the old one is retired."""
+    from django.core.cache import cache
+
+    cache.set(key, uuid.uuid4().hex[:16], timeout=None)
+
+
+class _AfterCommit:
+    """Queued with ``transaction.on_commit``: runs ``action`` once the change is committed. Until
+    then (``done`` False) it marks the transaction as holding an uncommitted change of ``tag``;
+    a rollback, of the transaction or of the savepoint it was queued in, drops it."""
+
+    __slots__ = ("action", "done", "tag")
+
+    def __init__(self, tag: str, action: Callable[[], Any] | None) -> None:
+        self.tag = tag
+        self.action = action
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        if self.action is not None:
+            self.action()
+
+
+def after_commit(tag: str, action: Callable[[], Any] | None = None) -> None:
+    """Run ``action`` after the current transaction commits (at once outside one), and mark the
+    transaction as changing ``tag`` until then (``changed_in_transaction``)."""
+    from django.db import transaction
+
+    transaction.on_commit(_AfterCommit(tag, action))
+
+
+def changed_in_transaction(tag: str, using: str = "default") -> bool:
+    """True inside a transaction that queued ``after_commit(tag)`` and has not committed yet."""
+    from django.db import connections
+
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        return False
+    # run_on_commit entries are (savepoint ids, callable, robust)
+    return any(
+        isinstance(entry[1], _AfterCommit) and entry[1].tag == tag and not entry[1].done
+        for entry in connection.run_on_commit
+    )

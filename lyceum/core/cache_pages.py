@@ -32,13 +32,12 @@ import hashlib
 import json
 import logging
 import re
-import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -47,6 +46,7 @@ from django.utils.translation import get_language
 from ninja.responses import NinjaJSONEncoder
 
 from lyceum.core import events
+from lyceum.core.cache import after_commit, cache_token, cache_token_retire, changed_in_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -78,19 +78,12 @@ _CSRF_PLACEHOLDER = b"__lyceum_csrf_token__"
 
 def pages_version() -> str | None:
     """The current token; None while the cache is unavailable (then nothing is cached)."""
-    version = cache.get(VERSION_KEY)
-    if version is not None:
-        return str(version)
-    if not getattr(cache, "available", True):
-        return None
-    cache.add(VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
-    version = cache.get(VERSION_KEY)
-    return str(version) if version is not None else None
+    return cache_token(VERSION_KEY)
 
 
 def pages_invalidate() -> None:
     """Retire every cached page and ETag."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
+    cache_token_retire(VERSION_KEY)
 
 
 # Edits of a course nobody outside its authors can see (a draft, a course in review) change no
@@ -108,32 +101,19 @@ def _on_change(event: Any) -> None:
     pages_invalidate()
 
 
-class _Pending:
-    """Put in ``transaction.on_commit`` by an invalidating emit: while it waits there (the
-    transaction that emitted has not committed), this process must not trust the stored copies,
-    whose version is bumped only after the commit. Commit runs it (done); a rollback, of the
-    transaction or of the savepoint it was added in, drops it. Both leave no trace."""
-
-    __slots__ = ("done",)
-
-    def __init__(self) -> None:
-        self.done = False
-
-    def __call__(self) -> None:
-        self.done = True
+PENDING_TAG = "pages"
 
 
 def _on_emit(event: Any) -> None:
-    transaction.on_commit(_Pending())
+    # Until the emitting transaction commits, this process must not trust the stored copies,
+    # whose version is bumped only after the commit (a rollback drops the mark).
+    after_commit(PENDING_TAG)
 
 
 def changes_pending(using: str = DEFAULT_DB_ALIAS) -> bool:
     """True inside a transaction that emitted an invalidating event not yet committed: what it
     wrote is visible to this connection but the cached copies still carry the old token."""
-    connection = connections[using]
-    if not connection.in_atomic_block:
-        return False
-    return any(isinstance(entry[1], _Pending) and not entry[1].done for entry in connection.run_on_commit)
+    return changed_in_transaction(PENDING_TAG, using)
 
 
 def register_handlers() -> None:

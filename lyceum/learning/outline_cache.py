@@ -22,15 +22,15 @@ that never existed). While the cache is unavailable every read goes to the datab
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models.signals import post_delete, post_save
 
 from lyceum.core import events
+from lyceum.core.cache import after_commit, cache_token, cache_token_retire, changed_in_transaction
 
 TOKEN_KEY = "learning:outline:token"
 OUTLINE_SECONDS = 6 * 3600
@@ -55,45 +55,24 @@ def _entry_key(slug: str) -> str:
 
 def outline_invalidate() -> None:
     """Retire every cached outline."""
-    cache.set(TOKEN_KEY, uuid.uuid4().hex[:16], timeout=None)
+    cache_token_retire(TOKEN_KEY)
 
 
-class _Bump:
-    """Queued with ``transaction.on_commit`` by a change: replaces the token once the change is
-    committed; until then (``done`` False) it marks the transaction as having changed an outline."""
-
-    __slots__ = ("done",)
-
-    def __init__(self) -> None:
-        self.done = False
-
-    def __call__(self) -> None:
-        self.done = True
-        outline_invalidate()
+PENDING_TAG = "learning:outline"
 
 
 def outline_changed() -> None:
-    """Call when an outline changed in the current transaction (or just now, outside one)."""
-    transaction.on_commit(_Bump())
+    """Call when an outline changed in the current transaction (or just now, outside one): the
+    token is replaced after the commit; until then the transaction reads from the database."""
+    after_commit(PENDING_TAG, outline_invalidate)
 
 
 def _changes_pending(using: str = DEFAULT_DB_ALIAS) -> bool:
-    connection = connections[using]
-    if not connection.in_atomic_block:
-        return False
-    # entries are (savepoint ids, callable, robust)
-    return any(isinstance(entry[1], _Bump) and not entry[1].done for entry in connection.run_on_commit)
+    return changed_in_transaction(PENDING_TAG, using)
 
 
 def _token() -> str | None:
-    token = cache.get(TOKEN_KEY)
-    if token is not None:
-        return str(token)
-    if not getattr(cache, "available", True):
-        return None
-    cache.add(TOKEN_KEY, uuid.uuid4().hex[:16], timeout=None)
-    token = cache.get(TOKEN_KEY)
-    return str(token) if token is not None else None
+    return cache_token(TOKEN_KEY)
 
 
 def cached_outline(slug: str, load: Callable[[], T | None]) -> tuple[T | None, str | None]:
