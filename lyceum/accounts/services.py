@@ -214,8 +214,12 @@ def user_update_profile(
         user.timezone = timezone_name
         changed.append("timezone")
     if avatar is not None:
+        old_avatar = user.avatar.name
         user.avatar.save(f"{uuid.uuid4().hex}.{extension}", avatar, save=False)
         changed.append("avatar")
+        if old_avatar:  # the replaced file goes once the new one is committed (on disk or in the bucket)
+            storage = user.avatar.storage
+            transaction.on_commit(lambda: storage.delete(old_avatar))
     elif remove_avatar and user.avatar:
         user.avatar.delete(save=False)
         changed.append("avatar")

@@ -73,6 +73,39 @@ def test_avatar_upload_accepts_an_image(client_for, learner):
     assert client.get(learner.avatar.url).status_code == 200
 
 
+def test_replacing_an_avatar_deletes_the_old_file(client_for, learner, django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    client = client_for(learner)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/settings/profile/",
+            {
+                "display_name": "Lena",
+                "timezone": "UTC",
+                "avatar": SimpleUploadedFile("a.png", _png(), content_type="image/png"),
+            },
+        )
+    learner.refresh_from_db()
+    first = learner.avatar.name
+    assert default_storage.exists(first)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/settings/profile/",
+            {
+                "display_name": "Lena",
+                "timezone": "UTC",
+                "avatar": SimpleUploadedFile("b.png", _png(), content_type="image/png"),
+            },
+        )
+
+    assert response.status_code == 302
+    learner.refresh_from_db()
+    assert learner.avatar.name != first and default_storage.exists(learner.avatar.name)
+    assert not default_storage.exists(first)
+
+
 def test_avatar_upload_refuses_a_program_named_png(client_for, learner):
     client = client_for(learner)
     fake = SimpleUploadedFile("me.png", b"MZ\x90\x00" + b"\x00" * 200, content_type="image/png")
