@@ -11,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
-from ninja.throttling import AnonRateThrottle, UserRateThrottle
 
 from lyceum.accounts.api import router as accounts_router
 from lyceum.analytics.api import router as analytics_router
@@ -20,6 +19,7 @@ from lyceum.community.api import router as community_router
 from lyceum.community.api_events import router as events_router
 from lyceum.community.api_groups import router as groups_router
 from lyceum.core.errors import ApplicationError
+from lyceum.core.throttling import AnonWindowThrottle, UserWindowThrottle
 from lyceum.courses.api import router as courses_router
 from lyceum.engagement.api import router as engagement_router
 from lyceum.feedback.api import router as feedback_router
@@ -35,7 +35,7 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api-v1",
     auth=default_auth,
-    throttle=[AnonRateThrottle(settings.LYCEUM_API_RATE_ANON), UserRateThrottle(settings.LYCEUM_API_RATE_USER)],
+    throttle=[AnonWindowThrottle(settings.LYCEUM_API_RATE_ANON), UserWindowThrottle(settings.LYCEUM_API_RATE_USER)],
     docs_url="/docs",
 )
 

@@ -185,3 +185,36 @@ def changed_in_transaction(tag: str, using: str = "default") -> bool:
         isinstance(entry[1], _AfterCommit) and entry[1].tag == tag and not entry[1].done
         for entry in connection.run_on_commit
     )
+
+
+# --- Fixed-window counters ----------------------------------------------------------------------
+
+
+def window_hit(key: str, seconds: int) -> int:
+    """Count one hit in the ``seconds``-long window stored under ``key`` and return the count so
+    far (the first hit creates the window, which expires ``seconds`` later). On Redis this is one
+    round trip (``SET NX EX`` then ``INCR`` in one MULTI, so a counter never outlives its window)
+    and atomic across processes; on other caches ``add`` then ``incr``. While the cache is
+    unavailable every hit counts as the first: limits fail open, as the rest of the cache does."""
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    if isinstance(backend, ResilientRedisCache):
+        if not backend.available:
+            return 1
+        name = backend.make_and_validate_key(key)
+
+        def hit() -> int:
+            pipe = backend._cache.get_client(write=True).pipeline(transaction=True)
+            pipe.set(name, 0, ex=seconds, nx=True)
+            pipe.incr(name)
+            return int(pipe.execute()[1])
+
+        return backend._guard(hit, 1)
+    if backend.add(key, 1, timeout=seconds):
+        return 1
+    try:
+        return int(backend.incr(key))
+    except ValueError:  # the window expired between add and incr
+        backend.add(key, 1, timeout=seconds)
+        return 1
