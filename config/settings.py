@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lyceum.accounts.middleware.AuthenticationMiddleware",  # Django's, the user's row cached
     "allauth.account.middleware.AccountMiddleware",
     "lyceum.analytics.middleware.VisitMiddleware",
     "lyceum.accounts.middleware.UserPreferencesMiddleware",

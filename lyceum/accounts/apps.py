@@ -23,3 +23,6 @@ class AccountsConfig(AppConfig):
         from .roles_cache import connect
 
         connect()  # the cached roles are dropped when groups change (lyceum/accounts/roles_cache.py)
+        from .user_cache import connect as connect_user_cache
+
+        connect_user_cache()  # the cached user rows are dropped when users change (user_cache.py)

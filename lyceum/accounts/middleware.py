@@ -5,16 +5,36 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from lyceum.accounts.roles_cache import connect as _connect_roles_cache
 from lyceum.accounts.roles_cache import user_roles_prime
 from lyceum.accounts.selectors import user_must_enable_mfa
+from lyceum.accounts.user_cache import connect as _connect_user_cache
+from lyceum.accounts.user_cache import session_user
 
 _connect_roles_cache()  # also done in AccountsConfig.ready; connecting twice is a no-op (dispatch_uid)
+_connect_user_cache()
+
+
+def _session_user(request: HttpRequest) -> object:
+    if not hasattr(request, "_cached_user"):
+        request._cached_user = session_user(request)  # type: ignore[attr-defined]
+    return request._cached_user  # type: ignore[attr-defined]
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, with the user's row from the cache (``lyceum.accounts.user_cache``): the same
+    session checks (active, auth hash, fallback keys) without a query per request."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _session_user(request))
 
 
 class UserPreferencesMiddleware:

@@ -20,8 +20,29 @@ class Role(models.TextChoices):
     OPERATOR = "operator", _("Operator")
 
 
+class UserQuerySet(models.QuerySet["User"]):
+    """Bulk writes send no signals: they retire every cached user row (``user_cache``)."""
+
+    def update(self, **kwargs: object) -> int:
+        from .user_cache import users_forget_all
+
+        count = super().update(**kwargs)
+        users_forget_all()
+        return count
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        from .user_cache import users_forget_all
+
+        result = super().delete()
+        users_forget_all()
+        return result
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
 
     def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
         if not email:

@@ -265,7 +265,7 @@ def emit(name: str, *, actor: Any, obj: models.Model | None = None, at: datetime
         except Exception:
             logger.exception("emit hook %r of %s failed", hook, name)
     if _handlers.get(name):
-        transaction.on_commit(lambda: _dispatch(event.pk, name), robust=True)
+        transaction.on_commit(lambda: _dispatch(event.pk, name, event), robust=True)
     return event
 
 
@@ -276,7 +276,9 @@ def _publish(event_id: int) -> None:
     event_dispatch_task.delay(event_id)
 
 
-def _dispatch(event_id: int, name: str) -> None:
+def _dispatch(event_id: int, name: str, event: Event | None = None) -> None:
+    """After the commit: hand the handlers to the broker, or run them here. Run here, they get
+    the row ``emit`` just wrote (``event``, committed now) instead of reading it back."""
     if settings.CELERY_BROKER_URL:
         try:
             _publish(event_id)
@@ -286,7 +288,7 @@ def _dispatch(event_id: int, name: str) -> None:
             )
             pending_record(event_id=event_id, error=exc)
     else:
-        event_dispatch(event_id=event_id)
+        event_dispatch(event_id=event_id, event=event)
 
 
 # --- dispatches the broker refused --------------------------------------------------------------
@@ -368,9 +370,12 @@ def pending_redispatch(*, now: datetime | None = None, limit: int = REDISPATCH_B
     return counts
 
 
-def event_dispatch(*, event_id: int) -> int:
-    """Run every handler registered for the event; returns how many succeeded."""
-    event = Event.objects.select_related("actor").filter(pk=event_id).first()
+def event_dispatch(*, event_id: int, event: Event | None = None) -> int:
+    """Run every handler registered for the event; returns how many succeeded. ``event`` is the
+    row itself when the caller holds it (``emit``'s in-process dispatch: no read back); otherwise
+    it is read (a worker, a redispatch)."""
+    if event is None or event.pk != event_id:
+        event = Event.objects.select_related("actor").filter(pk=event_id).first()
     if event is None:
         return 0
     ok = 0

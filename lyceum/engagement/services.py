@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from lyceum.commerce.services.coupons import coupon_mint_personal
 from lyceum.community.services.groups import local_day
 from lyceum.core import events
+from lyceum.core.cache import after_commit
 from lyceum.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from .badges import BADGES_BY_SLUG
@@ -179,13 +181,34 @@ def daily_checkin(*, actor: Any, at: datetime | None = None) -> tuple[DailyCheck
     return checkin, True
 
 
+# "This member's study day is recorded": a cache marker per (member, day), set once the row is
+# committed, so the lesson views and video progress after the first of the day cost no query.
+# The marker only ever says what the database already holds (StudyDay rows are never deleted
+# apart from with their user); a missing marker (evicted, cache down) just means one EXISTS.
+STUDY_DAY_MARK_SECONDS = 2 * 24 * 3600
+
+
+def _study_day_mark_key(user_id: int, day: date) -> str:
+    return f"engagement:studied:{user_id}:{day.isoformat()}"
+
+
+def _study_day_mark(user_id: int, day: date) -> None:
+    key = _study_day_mark_key(user_id, day)
+    after_commit("engagement:study_day", lambda: cache.set(key, 1, timeout=STUDY_DAY_MARK_SECONDS))
+
+
 def study_day_record(*, user: Any, at: datetime) -> tuple[date, bool]:
     """Count ``at`` as a study day in the member's time zone. Returns ``(day, new)``; a day
-    already counted costs one query (lesson views and video progress come often)."""
+    already counted costs one cache read (lesson views and video progress come often), or one
+    query when the cache does not know it yet."""
     day = local_day(user, at)
+    if cache.get(_study_day_mark_key(user.pk, day)):
+        return day, False
     if StudyDay.objects.filter(user=user, day=day).exists():
+        _study_day_mark(user.pk, day)
         return day, False
     StudyDay.objects.bulk_create([StudyDay(user=user, day=day)], ignore_conflicts=True)
+    _study_day_mark(user.pk, day)
     return day, True
 
 

@@ -12,6 +12,9 @@ class NotificationsConfig(AppConfig):
         from lyceum.core.models import Event
 
         from .services import notifications_erase_for_user
+        from .unread_cache import connect
+
+        connect()  # the cached unread counts are dropped when notifications change (unread_cache.py)
 
         @events.on("user.erased")
         def _erase(event: Event) -> None:

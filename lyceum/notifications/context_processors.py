@@ -2,15 +2,16 @@ from django.http import HttpRequest
 
 
 def unread(request: HttpRequest) -> dict[str, object]:
-    """``notifications_unread``: the header badge (one indexed COUNT, only for signed-in pages)."""
+    """``notifications_unread``: the header badge (from the cache, ``unread_cache``; only for
+    signed-in pages, and only when the template shows it)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"notifications_unread": 0}
 
     def count() -> int:
-        from .models import Notification
+        from .unread_cache import unread_count
 
-        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        return unread_count(user_id=user.pk)
 
     from django.utils.functional import SimpleLazyObject
 

@@ -33,6 +33,7 @@ from lyceum.core.errors import ValidationFailed
 from . import selectors
 from .kinds import notification_text
 from .models import Channel, DeliverySettings, Kind, Notification, Preference
+from .unread_cache import unread_forget
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ def notify_many(
             )
         )
         if rollup_source and done:
+            unread_forget(done)  # a rolled-up notice is unread again
             _rollup(dedupe_key=dedupe_key, recipient_ids=done, actor_id=actor_id, data=data, at=at,
                     source=rollup_source)  # fmt: skip
         if rollup_source:
@@ -178,6 +180,7 @@ def notify_many(
             if channel != Channel.OFF
         ]
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        unread_forget(row.recipient_id for row in rows)
         created += len(rows)
     if created:
         transaction.on_commit(lambda: _email_later(dedupe_key=dedupe_key), robust=True)
@@ -439,6 +442,7 @@ def notification_mark_read(*, actor: Any, notification_id: int) -> Notification:
 @transaction.atomic
 def notifications_mark_all_read(*, actor: Any) -> int:
     count = Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+    unread_forget([actor.pk])
     if count:
         events.emit("notification.read_all", actor=actor, count=count)
     return count
@@ -520,6 +524,7 @@ def unsubscribe(*, token: str) -> Unsubscribed:
 def notifications_erase_for_user(*, user_id: int) -> int:
     """An erased account keeps no notifications or delivery choices (``user.erased`` handler)."""
     deleted, _by_model = Notification.objects.filter(recipient_id=user_id).delete()
+    unread_forget([user_id])
     Preference.objects.filter(user_id=user_id).delete()
     DeliverySettings.objects.filter(user_id=user_id).delete()
     return deleted

@@ -1,0 +1,138 @@
+"""The signed-in user's row, cached between requests.
+
+Django's ``AuthenticationMiddleware`` reads the user's row on every signed-in request (one
+query). ``lyceum.accounts.middleware.AuthenticationMiddleware`` does the same through
+``session_user``, which answers from the cache under ``accounts:user:<id>``; the session is
+verified exactly as ``django.contrib.auth.get_user`` does (the backend must still let the user
+authenticate, i.e. ``is_active``; the session's auth hash must match the password's, so a
+password change still signs other sessions out; fallback secret keys still cycle the session).
+
+Invalidation (``versioned_cache``: a version token per user and a generation for everyone):
+
+* any save or delete of a user (``post_save``/``post_delete``: deactivation, password change,
+  profile edit, erasure, an admin edit, the ``last_login`` of a sign-in) replaces that user's
+  version after the commit;
+* a queryset ``update()``/``delete()`` of users (no signals; ``UserQuerySet``) replaces the
+  generation: every entry is read again;
+* anything else (raw SQL, a restore) is bounded by ``USER_SECONDS``.
+
+Inside a transaction that saved a user and has not committed, the row is read from the
+database and not stored. While the cache is unavailable the row is simply read.
+Entries hold the row as loaded (no roles, permissions or related rows): each request gets its
+own copy, unpickled, so nothing set on one request's user reaches another request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, _get_user_session_key, load_backend
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import AnonymousUser
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
+
+from lyceum.core.cache import changed_in_transaction
+
+from .versioned_cache import MISS, versioned_get, versioned_set, versions_retire
+
+GENERATION_KEY = "accounts:user:generation"
+TAG = "accounts:user"
+USER_SECONDS = 300  # the bound for changes that send no signal (raw SQL)
+VERSION_SECONDS = 7 * 24 * 3600
+
+
+def _entry_key(user_id: Any) -> str:
+    return f"accounts:user:{user_id}"
+
+
+def _version_key(user_id: Any) -> str:
+    return f"accounts:user:{user_id}:v"
+
+
+def _load(user_id: Any) -> Any:
+    from .models import User
+
+    return User._default_manager.filter(pk=user_id).first()
+
+
+def user_cached(user_id: Any) -> Any:
+    """The user row with this id (as ``User.objects.get`` would read it), or None."""
+    if changed_in_transaction(TAG):
+        return _load(user_id)
+    keys = [GENERATION_KEY, _version_key(user_id)]
+    user, versions = versioned_get(keys, _entry_key(user_id), timeout=VERSION_SECONDS)
+    if user is not MISS:
+        return user
+    user = _load(user_id)
+    if user is not None:
+        versioned_set(_entry_key(user_id), versions, user, timeout=USER_SECONDS)
+    return user
+
+
+def _backend_user(backend: Any, user_id: Any) -> Any:
+    if type(backend).get_user is ModelBackend.get_user:  # ModelBackend's read, from the cache
+        user = user_cached(user_id)
+        return user if user is not None and backend.user_can_authenticate(user) else None
+    return backend.get_user(user_id)
+
+
+def session_user(request: HttpRequest) -> Any:
+    """``django.contrib.auth.get_user`` with the row from ``user_cached`` (same checks, same order)."""
+    user = None
+    try:
+        user_id = _get_user_session_key(request)
+        backend_path = request.session[BACKEND_SESSION_KEY]
+    except KeyError:
+        pass
+    else:
+        if backend_path in settings.AUTHENTICATION_BACKENDS:
+            backend = load_backend(backend_path)
+            user = _backend_user(backend, user_id)
+            if hasattr(user, "get_session_auth_hash"):
+                session_hash = request.session.get(HASH_SESSION_KEY)
+                if not session_hash:
+                    session_hash_verified = False
+                else:
+                    session_auth_hash = user.get_session_auth_hash()
+                    session_hash_verified = constant_time_compare(session_hash, session_auth_hash)
+                if not session_hash_verified:
+                    # As Django: a session signed with a fallback secret key is moved to the
+                    # current one; any other mismatch (the password changed) signs it out.
+                    if session_hash and any(
+                        constant_time_compare(session_hash, fallback_auth_hash)
+                        for fallback_auth_hash in user.get_session_auth_fallback_hash()
+                    ):
+                        request.session.cycle_key()
+                        request.session[HASH_SESSION_KEY] = session_auth_hash
+                    else:
+                        request.session.flush()
+                        user = None
+    return user or AnonymousUser()
+
+
+# --- invalidation --------------------------------------------------------------------------------
+
+
+def user_forget(user_ids: Any) -> None:
+    """These users' rows are read again once the current transaction commits."""
+    versions_retire([_version_key(pk) for pk in user_ids], tag=TAG, timeout=VERSION_SECONDS)
+
+
+def users_forget_all() -> None:
+    """Every cached row is read again once the current transaction commits."""
+    versions_retire([GENERATION_KEY], tag=TAG, timeout=VERSION_SECONDS)
+
+
+def _on_user_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if instance.pk is not None:
+        user_forget([instance.pk])
+
+
+def connect() -> None:
+    from .models import User
+
+    post_save.connect(_on_user_changed, sender=User, dispatch_uid="lyceum.accounts.user_cache.saved")
+    post_delete.connect(_on_user_changed, sender=User, dispatch_uid="lyceum.accounts.user_cache.deleted")
