@@ -1,5 +1,9 @@
 """Tags for the site chrome (``templates/base.html``): the header and footer of every page.
 
+``{% chrome_cached var... %}`` keeps a rendered block of the chrome that is the same for every
+viewer with the same listed values (per process and language): the translated menus and the
+footer are rendered once, not on every page.
+
 ``{% nav_url 'name' %}`` is ``{% url 'name' %}`` for a URL without arguments, reversed once per
 process (per URLconf, script prefix and language) instead of on every page: the chrome has about
 fifty such links and reversing them cost ~0.8 ms per page. Only the URL is remembered, never
@@ -8,6 +12,7 @@ anything of the request or the viewer.
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 from typing import Any
 
@@ -56,8 +61,58 @@ def nav_url(parser: Any, token: Any) -> NavUrlNode:
     return NavUrlNode(bits[1][1:-1])
 
 
+# --- {% chrome_cached %} ---------------------------------------------------------------------------
+
+_CHROME_NODES: weakref.WeakSet[ChromeCachedNode] = weakref.WeakSet()
+_CHROME_MAX = 64  # entries per block (the vary values are a few flags)
+
+
+class ChromeCachedNode(template.Node):
+    def __init__(self, nodelist: Any, vary: list[Any]) -> None:
+        self.nodelist = nodelist
+        self.vary = vary
+        self.rendered: dict[tuple[Any, ...], str] = {}
+        _CHROME_NODES.add(self)
+
+    def render(self, context: Any) -> str:
+        where = context.render_context.get(NavUrlNode)
+        if where is None:
+            where = context.render_context[NavUrlNode] = _where()
+        key = (*where, *(_hashable(v.resolve(context)) for v in self.vary))
+        html = self.rendered.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            if len(self.rendered) >= _CHROME_MAX:
+                self.rendered.clear()
+            self.rendered[key] = html
+        return html
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, set | frozenset):
+        return tuple(sorted(str(v) for v in value))
+    return value if isinstance(value, str | int | bool | None) else str(value)
+
+
+@register.tag
+def chrome_cached(parser: Any, token: Any) -> ChromeCachedNode:
+    """``{% chrome_cached var... %}…{% endchrome_cached %}``: the block is rendered once per
+    process, language, URLconf and value of the listed variables, then reused for every viewer.
+
+    Only for markup that is the same for everyone with those values (translated labels, nav
+    links, role-dependent menu entries): never a CSRF token, a name, an id, a count or anything
+    else of the viewer or the request that is not listed.
+    """
+    bits = token.split_contents()[1:]
+    nodelist = parser.parse(("endchrome_cached",))
+    parser.delete_first_token()
+    return ChromeCachedNode(nodelist, [parser.compile_filter(bit) for bit in bits])
+
+
 def _forget(**kwargs: object) -> None:
     _reversed.cache_clear()
+    for node in list(_CHROME_NODES):
+        node.rendered.clear()
 
 
 # A test that swaps the URLconf (override_settings) gets fresh answers.
