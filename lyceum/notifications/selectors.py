@@ -30,9 +30,12 @@ def notification_get_for_user(*, user: Any, notification_id: int) -> Notificatio
 
 
 def unread_count(*, user: Any) -> int:
+    """How many of the member's notifications are unread (cached: ``unread_cache``)."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    from .unread_cache import unread_count as cached_unread_count
+
+    return cached_unread_count(user_id=user.pk)
 
 
 def channels_for_user(*, user_id: int) -> dict[str, str]:
