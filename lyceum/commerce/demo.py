@@ -22,6 +22,7 @@ from lyceum.accounts.models import User
 from lyceum.core.errors import ApplicationError
 from lyceum.core.models import Event
 from lyceum.courses.models import Course, CourseInstructor, CourseStatus
+from lyceum.learning.access_cache import enrollments_changed
 from lyceum.learning.models import Enrollment
 
 from .models import (
@@ -216,6 +217,7 @@ def _buy(ctx: Any, plan: dict[str, Any], operator: User | None) -> Order | None:
         # The access the order granted starts when it was paid, not when the demo ran.
         for enrollment in Enrollment.objects.filter(user=user).exclude(pk__in=enrolled_before):
             Enrollment.objects.filter(pk=enrollment.pk).update(created_at=paid_at, last_activity_at=paid_at)
+            enrollments_changed(user.pk)  # a bulk update sends no signal: the cached access rows
             _backdate_events(enrollment, ("enrollment.created",), paid_at)
         for redemption in CouponRedemption.objects.filter(order=order):
             _backdate_events(redemption, ("coupon.redeemed",), paid_at)

@@ -8,6 +8,7 @@ class LearningConfig(AppConfig):
     verbose_name = _("Learning")
 
     def ready(self) -> None:
-        from .outline_cache import connect
+        from . import access_cache, outline_cache
 
-        connect()  # cached lesson-page outlines retired on outline changes (outline_cache.py)
+        outline_cache.connect()  # cached lesson-page outlines retired on outline changes (outline_cache.py)
+        access_cache.connect()  # the heartbeat's cached enrollment rows retired on enrollment changes

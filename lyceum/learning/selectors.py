@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from lyceum.core.markdown import render_markdown
 from lyceum.courses.models import Course, CourseStatus, Lesson, LessonKind, Module, Question, Quiz
 from lyceum.courses.selectors import user_is_reviewer
 
-from . import outline_cache
+from . import access_cache, outline_cache
 from .models import Certificate, Enrollment, LessonProgress, QuizAttempt
 
 outline_cache.connect()  # also done in LearningConfig.ready; connecting twice is a no-op
@@ -250,42 +250,70 @@ def _access_error(access: Access) -> PermissionDenied:
     return PermissionDenied(_("Enroll in the course to open this lesson."), code="enrollment_required")
 
 
-_OPEN_COLUMNS = (
-    "id", "course_id", "module_id", "title", "kind", "duration_seconds", "is_preview", "is_required",
-    "withdrawn_at", "release_at", "release_after_days",
-    "course__id", "course__slug", "course__title", "course__status",
-    "module__id", "module__release_at", "module__release_after_days",
-)  # fmt: skip
+_OPEN_COLUMNS = {
+    "lesson": ("id", "course_id", "module_id", "title", "kind", "duration_seconds", "is_preview", "is_required",
+               "withdrawn_at", "release_at", "release_after_days"),
+    "course": ("id", "slug", "title", "status"),
+    "module": ("id", "release_at", "release_after_days"),
+}  # fmt: skip
 _ENROLLMENT_COLUMNS = ("id", "created_at", "access_until", "revoked_at", "completed_at", "source")
+
+
+def _row(instance: Any, names: tuple[str, ...]) -> access_cache.Row:
+    """The named columns of ``instance`` in the model's column order (as ``Model.from_db`` wants)."""
+    wanted = set(names)
+    attnames = tuple(f.attname for f in type(instance)._meta.concrete_fields if f.attname in wanted)
+    return attnames, tuple(getattr(instance, name) for name in attnames)
+
+
+def _load_open_lesson(lesson_id: int) -> dict[str, access_cache.Row] | None:
+    columns = [*_OPEN_COLUMNS["lesson"]]
+    columns += [f"course__{name}" for name in _OPEN_COLUMNS["course"]]
+    columns += [f"module__{name}" for name in _OPEN_COLUMNS["module"]]
+    lesson = Lesson.objects.select_related("course", "module").only(*columns).filter(pk=lesson_id).first()
+    if lesson is None:
+        return None
+    return {
+        "lesson": _row(lesson, _OPEN_COLUMNS["lesson"]),
+        "course": _row(lesson.course, _OPEN_COLUMNS["course"]),
+        "module": _row(lesson.module, _OPEN_COLUMNS["module"]),
+    }
+
+
+def _load_access_enrollment(user_id: int, course_id: int) -> access_cache.Row | None:
+    enrollment = (
+        Enrollment.objects.only(*_ENROLLMENT_COLUMNS, "user_id", "course_id")
+        .filter(user_id=user_id, course_id=course_id)
+        .first()
+    )
+    return None if enrollment is None else _row(enrollment, (*_ENROLLMENT_COLUMNS, "user_id", "course_id"))
+
+
+def _from_row(model: type[Any], row: access_cache.Row) -> Any:
+    names, values = row
+    return model.from_db("default", list(names), list(values))  # the other columns are deferred
 
 
 def lesson_open_for_user(*, user: Any, lesson_id: int) -> Lesson:
     """The lesson alone (with its course and module), checked by the same rule and raising the same
     errors as ``lesson_get_for_user``, without building the course outline: for the hot writes
-    (the player's progress heartbeat). An enrolled learner costs one query (the lesson joined to
-    their enrollment); who is course staff is only asked when the learner rule says no."""
-    # Only the columns the rule and the heartbeat read: compiling and loading every column of
-    # three tables was most of this query's cost. Anything else is loaded on first use.
-    lessons = Lesson.objects.select_related("course", "module").only(*_OPEN_COLUMNS)
+    (the player's progress heartbeat). The rows the rule reads come from ``access_cache`` (one
+    cache round trip; the database on a miss); who is course staff is only asked when the learner
+    rule says no. The instances carry only those columns (the others load on first use)."""
     authenticated = bool(getattr(user, "is_authenticated", False))
-    if authenticated:
-        lessons = lessons.annotate(
-            mine=FilteredRelation("course__enrollments", condition=Q(course__enrollments__user_id=user.pk)),
-            **{f"enrollment_{name}": F(f"mine__{name}") for name in _ENROLLMENT_COLUMNS},
-        )
-    lesson = lessons.filter(pk=lesson_id).first()
-    if lesson is None:
+    user_id = user.pk if authenticated else None
+    rows, enrollment_row = access_cache.access_rows(
+        lesson_id=lesson_id,
+        user_id=user_id,
+        load_lesson=lambda: _load_open_lesson(lesson_id),
+        load_enrollment=lambda course_id: _load_access_enrollment(user_id, course_id),  # type: ignore[arg-type]
+    )
+    if rows is None:
         raise NotFound(_("No such lesson."))
-    course = lesson.course
-    enrollment: Enrollment | None = None
-    if authenticated and getattr(lesson, "enrollment_id", None) is not None:
-        enrollment = Enrollment(
-            user_id=user.pk,
-            course_id=course.pk,
-            **{name: getattr(lesson, f"enrollment_{name}") for name in _ENROLLMENT_COLUMNS},
-        )
-        enrollment._state.adding = False
-        enrollment._state.db = "default"
+    lesson = _from_row(Lesson, rows["lesson"])
+    course = lesson.course = _from_row(Course, rows["course"])
+    lesson.module = _from_row(Module, rows["module"])
+    enrollment: Enrollment | None = _from_row(Enrollment, enrollment_row) if enrollment_row else None
     staff: list[bool] = []
 
     def is_staff() -> bool:

@@ -162,6 +162,51 @@ RETURNING p.id, p.position_seconds, p.furthest_seconds, p.percent, p.completed_a
 """
 
 
+# The common heartbeat, one statement in autocommit: move the row only when the move crosses no
+# 10 % step and does not complete the lesson (nothing to announce, nothing else to write). The
+# condition is re-checked on the newest row version when a concurrent heartbeat updated it first
+# (READ COMMITTED re-evaluates the WHERE after the row lock), so a step is never skipped: a
+# heartbeat that would cross one finds no row here and takes the transactional path below.
+_NEW_PERCENT = """CASE WHEN %(duration)s > 0
+    THEN GREATEST(p.percent, LEAST(100, GREATEST(p.furthest_seconds, %(position)s) * 100 / %(duration)s))
+    ELSE p.percent END"""
+_ADVANCE_QUIET_SQL = """
+UPDATE learning_lessonprogress AS p SET
+    position_seconds = %(position)s,
+    furthest_seconds = GREATEST(p.furthest_seconds, %(position)s),
+    percent = {_NEW_PERCENT},
+    updated_at = %(now)s
+WHERE p.user_id = %(user)s AND p.lesson_id = %(lesson)s
+    AND {_NEW_PERCENT} / 10 = p.percent / 10
+    AND ({_NEW_PERCENT} < %(complete_at)s OR p.completed_at IS NOT NULL)
+RETURNING p.id, p.position_seconds, p.furthest_seconds, p.percent, p.completed_at, p.first_viewed_at
+""".replace("{_NEW_PERCENT}", _NEW_PERCENT)
+
+
+def _progress_advance_quietly(user: Any, lesson: Lesson, position: int) -> LessonProgress | None:
+    """The row moved to ``position`` when that announces nothing (PostgreSQL), else None."""
+    if connection.vendor != "postgresql":
+        return None
+    params = {
+        "user": user.pk, "lesson": lesson.pk, "position": position, "duration": lesson.duration_seconds or 0,
+        "now": timezone.now(), "complete_at": COMPLETE_AT_PERCENT,
+    }  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_ADVANCE_QUIET_SQL, params)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    pk, position_seconds, furthest, percent, completed_at, first_viewed_at = found
+    row = LessonProgress(
+        id=pk, user=user, lesson=lesson, course_id=lesson.course_id, position_seconds=position_seconds,
+        furthest_seconds=furthest, percent=percent, completed_at=completed_at,
+        first_viewed_at=first_viewed_at, updated_at=params["now"],
+    )  # fmt: skip
+    row._state.adding = False
+    row._state.db = connection.alias
+    return row
+
+
 def _progress_advance(user: Any, lesson: Lesson, position: int) -> tuple[LessonProgress, int] | None:
     """Move an existing progress row to ``position``: (the row, its percent before), or None when
     the learner has no row for the lesson yet."""
@@ -205,15 +250,19 @@ def lesson_progress_update(*, user: Any, lesson_id: int, position_seconds: Any) 
     """Video/audio position from the player. Resume point follows the learner; progress never
     goes backwards and never past 100 %, however the updates arrive.
 
-    The hottest write of the site: the access check is one query (``lesson_open_for_user``) and
-    the update of an existing row one statement on PostgreSQL; the event and the completion come
-    only when a 10 % step is crossed, inside the same transaction as the update."""
+    The hottest write of the site: the access check comes from the cache (``lesson_open_for_user``)
+    and, on PostgreSQL, a heartbeat that crosses no 10 % step is one statement in autocommit; the
+    event and the completion come only when a step is crossed, inside one transaction with the
+    update."""
     position = _clean_position(position_seconds)
     lesson = selectors.lesson_open_for_user(user=user, lesson_id=lesson_id)
     if lesson.kind not in (LessonKind.VIDEO, LessonKind.AUDIO):
         raise ValidationFailed(_("Only video and audio lessons track a position."), field="position_seconds")
     if lesson.duration_seconds:
         position = min(position, lesson.duration_seconds)
+    quiet = _progress_advance_quietly(user, lesson, position)
+    if quiet is not None:
+        return quiet
     with transaction.atomic():
         advanced = _progress_advance(user, lesson, position)
         if advanced is None:  # the first heartbeat: create the row (or meet a concurrent one), then advance

@@ -104,10 +104,13 @@ def test_hot_pages_have_a_budget_and_no_n_plus_one(name, instructor, client_for,
     assert large <= PAGES[name][2], f"{name}: {large} queries, budget {PAGES[name][2]}"
 
 
-def test_the_progress_call_costs_the_same_whatever_the_course_size(instructor, api_token):
+def test_the_progress_call_costs_the_same_whatever_the_course_size(
+    instructor, api_token, django_capture_on_commit_callbacks
+):
     costs = []
     for size in (2, 5):
-        data = _build(size, instructor)
+        with django_capture_on_commit_callbacks(execute=True):  # committed: the access rows may be cached
+            data = _build(size, instructor)
         client = Client(HTTP_AUTHORIZATION=f"Bearer {api_token(data['viewer'])}")
         url = f"/api/v1/lessons/{data['video'].pk}/progress"
 
@@ -122,6 +125,7 @@ def test_the_progress_call_costs_the_same_whatever_the_course_size(instructor, a
         costs.append((len(ctx.captured_queries), len(quiet.captured_queries)))
 
     assert costs[0] == costs[1]
-    budget = 4 if connection.vendor == "postgresql" else 5
-    assert costs[1][1] <= budget  # a heartbeat inside a step
-    assert costs[1][0] <= budget + 1  # ...and one that crosses a step writes its event
+    # the token and the access rows come from the cache: on PostgreSQL a heartbeat inside a step is one
+    # statement; one that crosses a step also takes the transactional path and writes its event
+    assert costs[1][1] <= (1 if connection.vendor == "postgresql" else 4)
+    assert costs[1][0] <= 5  # (the quiet attempt, the locked advance, the event; in tests a savepoint pair)
