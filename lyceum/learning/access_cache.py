@@ -8,7 +8,8 @@ call with the current time; only the rows it reads come from here, in one ``get_
 * ``learning:open:<lesson id>``: the lesson's, course's and module's columns the rule reads,
   stored with the outline token (``outline_cache.TOKEN_KEY``): every change that retires the
   cached outlines (a save of a course, module or lesson, the courses events) retires these too.
-* ``learning:access-enrollment:<user id>:<course id>``: the enrollment's columns (or "none"),
+* ``learning:access-enrollment:<user id>:<course id>``: the enrollment's columns (or "none";
+  also the lesson pages' enrollment, ``selectors.course_page(outline_only=True)``),
   stored with that user's enrollment token ``learning:access-enrollment-token:<user id>``, which
   is replaced after the commit of any save or delete of one of their enrollments. An entry
   stored by a request that read the database before that commit carries the old token and is a
@@ -34,8 +35,8 @@ from . import outline_cache
 
 ENTRY_SECONDS = 6 * 3600
 PENDING_TAG = "learning:access-enrollment"
-# Enrollment columns the access rule reads: a save that writes none of them (the progress
-# percent and last activity, written on every lesson view and completion) keeps the entries.
+# The enrollment columns cached (what the access rule and the lesson pages read): a save that
+# writes none of them (the last lesson and activity, written on every lesson view) keeps the entries.
 ACCESS_FIELDS = frozenset(
     {"created_at", "access_until", "revoked_at", "source", "user", "user_id", "course", "course_id"}
 )
@@ -97,17 +98,30 @@ def access_rows(
     _COURSE_OF[lesson_id] = course_id
     if user_id is None:
         return lesson, None
-    user_token = found.get(_user_token_key(user_id))
+    found_enrollment = found if guess == course_id else None
+    return lesson, enrollment_row(user_id=user_id, course_id=course_id, load=load_enrollment, found=found_enrollment)
+
+
+def enrollment_row(
+    *, user_id: int, course_id: int, load: Callable[[int], Row | None], found: dict[str, Any] | None = None
+) -> Row | None:
+    """The user's enrollment row for the course (None: not enrolled), from the cache when it holds
+    a current copy (``found``: what an earlier ``get_many`` already read, with the user's token)."""
+    if changed_in_transaction(PENDING_TAG):
+        return load(course_id)
     key = _enrollment_key(user_id, course_id)
-    entry = found.get(key) if guess == course_id else cache.get(key)
+    if found is None:
+        found = cache.get_many([_user_token_key(user_id), key])
+    user_token = found.get(_user_token_key(user_id))
+    entry = found.get(key)
     if _valid(entry, user_token):
-        return lesson, entry[1]
+        return entry[1]  # type: ignore[no-any-return]
     if user_token is None:
         user_token = cache_token(_user_token_key(user_id))
-    enrollment = load_enrollment(course_id)
+    enrollment = load(course_id)
     if user_token is not None:
         cache.set(key, (user_token, enrollment), timeout=ENTRY_SECONDS)
-    return lesson, enrollment
+    return enrollment
 
 
 def enrollments_changed(user_id: int) -> None:

@@ -152,8 +152,8 @@ def _course_queryset(outline_only: bool = False) -> QuerySet[Course]:
 def course_page(*, user: Any, slug: str, outline_only: bool = False) -> CoursePage:
     """A course with its outline, as this viewer may see it. Constant number of queries.
     ``outline_only`` leaves out the tags, prerequisites, change log and the instructors' user
-    rows (``instructors`` is empty), and takes the outline from the cache (``outline_cache``):
-    then only the viewer's enrollment and progress are read."""
+    rows (``instructors`` is empty), takes the outline from the cache (``outline_cache``) and the
+    viewer's enrollment row from ``access_cache``: then only their progress rows are read."""
     if outline_only:
         # Nothing personal in it: cached per course, retired by every outline change (outline_cache).
         course, outline_token = outline_cache.cached_outline(
@@ -168,7 +168,13 @@ def course_page(*, user: Any, slug: str, outline_only: bool = False) -> CoursePa
     is_staff = _is_staff_for(user, course, {link.user_id for link in instructor_links})
     if course.status in (CourseStatus.DRAFT, CourseStatus.IN_REVIEW) and not is_staff:
         raise NotFound(_("No such course."))
-    enrollment = enrollment_for(user=user, course=course)
+    if outline_only and user.is_authenticated:  # the lesson pages: the cached access row (access_cache)
+        row = access_cache.enrollment_row(
+            user_id=user.pk, course_id=course.pk, load=lambda course_id: _load_access_enrollment(user.pk, course_id)
+        )
+        enrollment: Enrollment | None = _from_row(Enrollment, row) if row else None
+    else:
+        enrollment = enrollment_for(user=user, course=course)
     if course.status == CourseStatus.ARCHIVED and not is_staff and enrollment is None:
         raise NotFound(_("No such course."))
     progress: dict[int, LessonProgress] = {}
@@ -256,7 +262,7 @@ _OPEN_COLUMNS = {
     "course": ("id", "slug", "title", "status"),
     "module": ("id", "release_at", "release_after_days"),
 }  # fmt: skip
-_ENROLLMENT_COLUMNS = ("id", "created_at", "access_until", "revoked_at", "completed_at", "source")
+_ENROLLMENT_COLUMNS = ("id", "created_at", "access_until", "revoked_at", "completed_at", "source", "progress_percent")
 
 
 def _row(instance: Any, names: tuple[str, ...]) -> access_cache.Row:
@@ -313,7 +319,7 @@ def lesson_open_for_user(*, user: Any, lesson_id: int) -> Lesson:
     lesson = _from_row(Lesson, rows["lesson"])
     course = lesson.course = _from_row(Course, rows["course"])
     lesson.module = _from_row(Module, rows["module"])
-    enrollment: Enrollment | None = _from_row(Enrollment, enrollment_row) if enrollment_row else None
+    enrollment = _from_row(Enrollment, enrollment_row) if enrollment_row else None
     staff: list[bool] = []
 
     def is_staff() -> bool:
