@@ -5,11 +5,13 @@ its URL. Memberships come through the ``member.active_plans`` hook (commerce ans
 enrollments and instructor links are read from ``learning`` and ``courses``.
 
 Results are cached per request on the user object (``_community_access``), so a page that
-checks many spaces or events costs a fixed number of queries.
+checks many spaces or events costs a fixed number of queries, and between requests in the
+cache (``community.caching``: what invalidates it is described there).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,7 @@ from lyceum.core import hooks
 from lyceum.courses.models import CourseInstructor
 from lyceum.learning.models import Enrollment
 
+from . import caching
 from .models import EventAudience, LiveEvent, PostPolicy, Space, SpaceKind, ThreadKind
 
 STAFF_ROLES = ("moderator", "operator")
@@ -40,19 +43,18 @@ class Standing:
 ANONYMOUS = Standing(False, False, False, frozenset(), frozenset(), frozenset())
 
 
-def standing(user: Any) -> Standing:
+def standing(user: Any, *, found: dict[str, Any] | None = None) -> Standing:
+    """What ``user`` holds. The database part (enrollments, instructor links, plans) comes from the
+    cache between requests (``caching.standing_parts``: invalidation rules there); the roles
+    from ``user.roles``. ``found`` is the thread page's one ``get_many`` (``caching.prefetch``)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
     cached = getattr(user, "_community_access", None)
     if cached is not None:
         return cached
-    now = timezone.now()
-    course_ids = frozenset(
-        Enrollment.objects.filter(user=user, revoked_at__isnull=True)
-        .filter(Q(access_until__isnull=True) | Q(access_until__gt=now))
-        .values_list("course_id", flat=True)
-    )
-    instructed = frozenset(CourseInstructor.objects.filter(user=user).values_list("course_id", flat=True))
+    course_ids, instructed, _valid_until = caching.standing_parts(user.pk, lambda: _standing_parts_from_db(user), found)
+    # Plans are asked for each time: a membership ends with its period, and the hook's answer
+    # has no change signal (a membership row may be written without a ``membership.*`` event).
     plans = frozenset(str(p) for p in hooks.collect("member.active_plans", user=user))
     roles = set(user.roles) | ({"operator"} if user.is_superuser else set())
     result = Standing(
@@ -65,6 +67,21 @@ def standing(user: Any) -> Standing:
     )
     user._community_access = result
     return result
+
+
+def _standing_parts_from_db(user: Any) -> caching.StandingParts:
+    """(active enrollments' courses, instructed courses, the first moment an enrollment counted
+    here ends)."""
+    now = timezone.now()
+    rows = list(
+        Enrollment.objects.filter(user=user, revoked_at__isnull=True)
+        .filter(Q(access_until__isnull=True) | Q(access_until__gt=now))
+        .order_by()
+        .values_list("course_id", "access_until")
+    )
+    ends = [until.timestamp() for _course, until in rows if until is not None]
+    instructed = frozenset(CourseInstructor.objects.filter(user=user).order_by().values_list("course_id", flat=True))
+    return frozenset(c for c, _until in rows), instructed, min(ends, default=None)
 
 
 def forget(user: Any) -> None:
@@ -125,6 +142,16 @@ def visible_q(user: Any, *, author: str = "author", prefix: str = "") -> Q:
     if is_staff(user):
         return Q()
     return Q(**{f"{prefix}hidden_at__isnull": True}) | Q(**{f"{prefix}{author}_id": user.pk})
+
+
+def visible_test(user: Any) -> Callable[[Any], bool]:
+    """``visible_q`` as a test of one loaded row (``hidden_at`` and ``author_id``), for cached lists."""
+    if not getattr(user, "is_authenticated", False):
+        return lambda obj: obj.hidden_at is None
+    if is_staff(user):
+        return lambda obj: True
+    uid = user.pk
+    return lambda obj: obj.hidden_at is None or obj.author_id == uid
 
 
 def is_space_moderator(user: Any, space: Space) -> bool:

@@ -10,12 +10,16 @@ class CommunityConfig(AppConfig):
     def ready(self) -> None:
         from lyceum.core import hooks
 
-        from . import notify  # noqa: F401  (registers the event handlers that notify people)
+        from . import (
+            caching,
+            notify,  # noqa: F401  (registers the event handlers that notify people)
+        )
         from .selectors.events import upcoming_events_for_course_page, upcoming_events_for_home
         from .selectors.groups import groups_for_course_page, my_groups_for_home
         from .selectors.spaces import course_space_for_course_page, member_activity_for_profile
         from .services import spaces as _spaces  # noqa: F401  (course.published -> the course's space)
 
+        caching.connect()  # what invalidates the standing and thread page caches
         # Course page side column: its space, upcoming events, study groups. Home: my groups, events.
         hooks.provide("course_page.sections", course_space_for_course_page)
         hooks.provide("course_page.sections", upcoming_events_for_course_page)

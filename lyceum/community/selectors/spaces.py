@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Prefetch, Q, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Lower, Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from lyceum.accounts.models import User
 from lyceum.core.errors import NotFound, ValidationFailed
 from lyceum.learning.models import Enrollment
 
-from .. import access, search
+from .. import access, caching, search
 from ..models import Bookmark, CommunityTag, Reply, Revision, Space, SpaceKind, Thread, ThreadFollow, ThreadKind, Vote
 
 THREADS_PER_PAGE = 20
@@ -158,15 +158,54 @@ def thread_get(*, user: Any, pk: int) -> Thread:
     return thread
 
 
-def thread_get_for_page(*, user: Any, pk: int) -> Thread:
-    """``thread_get`` for the thread page: the same checks on a lighter row (no course, no accepted
-    reply, no tags prefetch: the page reads none of them through the thread; ``thread_tags``)."""
-    thread = Thread.objects.select_related("space", "author").filter(pk=pk).first()
+@dataclass
+class ThreadBundle:
+    """What the thread page shows whoever looks (``caching.thread_bundle`` keeps it between
+    requests): the thread with its space and author, its tags and, for a short thread, every reply
+    with its author — hidden and deleted ones too (``thread_page`` filters them per viewer)."""
+
+    thread: Thread
+    tags: list[CommunityTag]
+    replies: list[Reply] | None  # None: more than SMALL_THREAD_REPLIES, paged in SQL
+
+
+# Columns the thread page never shows: the Markdown sources (it prints the stored HTML) and, for
+# authors, the password hash and the biography (which must not sit in a shared cache either).
+_AUTHOR_DEFERRED = ("author__password", "author__bio", "author__last_login")
+
+
+def _thread_bundle_from_db(pk: int) -> ThreadBundle | None:
+    from lyceum.courses.models import Course
+
+    thread = Thread.objects.select_related("space", "author").defer("body", *_AUTHOR_DEFERRED).filter(pk=pk).first()
+    if thread is None:
+        return None
+    if thread.space.kind == SpaceKind.PAID:  # ``can_read_space`` reads the access courses' ids
+        prefetch_related_objects([thread.space], Prefetch("access_courses", queryset=Course.objects.only("pk")))
+    tags = list(thread.tags.all())
+    rows = list(
+        Reply.objects.filter(thread_id=pk)
+        .select_related("author")
+        .defer("body", *_AUTHOR_DEFERRED)
+        .order_by("created_at", "id")[: SMALL_THREAD_REPLIES + 1]
+    )
+    return ThreadBundle(thread=thread, tags=tags, replies=rows if len(rows) <= SMALL_THREAD_REPLIES else None)
+
+
+def thread_bundle_for_page(*, user: Any, pk: int) -> ThreadBundle:
+    """``thread_get``'s checks for the thread page, on its cached data: one ``get_many`` reads the
+    viewer's standing and the thread's data; a miss reads the database (and stores it)."""
+    uid = user.pk if getattr(user, "is_authenticated", False) else None
+    found = caching.prefetch(user_id=uid, thread_id=pk)
+    if uid is not None:
+        access.standing(user, found=found)
+    bundle = caching.thread_bundle(pk, lambda: _thread_bundle_from_db(pk), found)
+    thread = bundle.thread if bundle is not None else None
     if thread is None or thread.deleted_at is not None or not access.can_read_space(user, thread.space):
         raise NotFound(_("Not found."))
     if thread.hidden_at is not None and not access.sees_hidden(user, thread.author_id):
         raise NotFound(_("Not found."))
-    return thread
+    return bundle
 
 
 def thread_tags(*, thread: Thread) -> list[CommunityTag]:
@@ -278,13 +317,33 @@ def _viewer_marks(*, user: Any, thread: Thread) -> tuple[set[tuple[str, int]], b
     return my_votes, bookmarked, following
 
 
-def thread_page(*, user: Any, thread: Thread, page: Any = 1, per_page: int = REPLIES_PER_PAGE) -> ThreadPage:
+def _cached_replies(
+    *, user: Any, replies: list[Reply], page: Any, per_page: int
+) -> tuple[Page, list[Reply], list[Reply], list[Reply]]:
+    """``_thread_replies`` on a bundle's replies (every reply of a short thread, in order): the same
+    rows ``visible_q`` lets through, cut in Python; also every visible reply (for the accepted one)."""
+    shows = access.visible_test(user)
+    rows = [r for r in replies if shows(r)]
+    reply_page = Paginator([r for r in rows if r.parent_id is None], per_page).get_page(page)
+    tops = list(reply_page.object_list)
+    shown = {r.pk for r in tops}
+    return reply_page, tops, [r for r in rows if r.parent_id in shown], rows
+
+
+def thread_page(
+    *, user: Any, thread: Thread, page: Any = 1, per_page: int = REPLIES_PER_PAGE, replies: list[Reply] | None = None
+) -> ThreadPage:
     """Everything the thread page shows, in a fixed number of queries: for a short thread the
-    replies, then (signed in) the viewer's votes, bookmark and follow."""
+    replies (none with ``replies``, a bundle's every reply), then (signed in) the viewer's votes,
+    bookmark and follow."""
     from ..services.spaces import can_accept  # the one definition of who may accept
 
     visible = access.visible_q(user)
-    reply_page, tops, child_rows = _thread_replies(thread=thread, visible=visible, page=page, per_page=per_page)
+    every: list[Reply] | None = None
+    if replies is not None:
+        reply_page, tops, child_rows, every = _cached_replies(user=user, replies=replies, page=page, per_page=per_page)
+    else:
+        reply_page, tops, child_rows = _thread_replies(thread=thread, visible=visible, page=page, per_page=per_page)
     children: dict[int, list[Reply]] = {}
     for child in child_rows:
         children.setdefault(child.parent_id or 0, []).append(child)
@@ -293,7 +352,9 @@ def thread_page(*, user: Any, thread: Thread, page: Any = 1, per_page: int = REP
     if thread.accepted_reply_id:
         shown = {r.pk: r for r in tops} | {c.pk: c for c in child_rows}
         accepted = shown.get(thread.accepted_reply_id)
-        if accepted is None:
+        if accepted is None and every is not None:
+            accepted = next((r for r in every if r.pk == thread.accepted_reply_id), None)
+        elif accepted is None:
             accepted = (
                 Reply.objects.select_related("author").filter(visible).filter(pk=thread.accepted_reply_id).first()
             )

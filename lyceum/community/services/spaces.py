@@ -36,7 +36,7 @@ from lyceum.core.errors import Conflict, NotAuthenticated, NotFound, PermissionD
 from lyceum.core.markdown import render_markdown
 from lyceum.courses.models import Course
 
-from .. import access, search
+from .. import access, caching, search
 from ..models import (
     Bookmark,
     CommunityTag,
@@ -602,6 +602,7 @@ def thread_view(*, actor: Any, thread: Thread, viewer_key: str = "") -> bool:
         return False
     with transaction.atomic():
         Thread.objects.filter(pk=thread.pk).update(view_count=F("view_count") + 1)
+        caching.thread_changed([thread.pk])
         events.emit("thread.viewed", actor=actor, obj=thread, space=thread.space.slug)
     return True
 
@@ -653,6 +654,7 @@ def reply_create(
     # a held reply is stored but neither counted nor activity until a moderator shows it
     if not verdict.held:
         Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
+        caching.thread_changed([thread.pk])
         # backdated imports never move activity backwards
         Thread.objects.filter(pk=thread.pk, last_activity_at__lt=when).update(last_activity_at=when)
         _touch_space(thread.space, when)
@@ -730,6 +732,7 @@ def reply_delete(*, actor: Any, reply: Reply) -> Reply:
     reply.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
     if reply.hidden_at is None:  # a hidden reply is already out of the count
         Thread.objects.filter(pk=reply.thread_id, reply_count__gt=0).update(reply_count=F("reply_count") - 1)
+        caching.thread_changed([reply.thread_id])
     Thread.objects.filter(pk=reply.thread_id, accepted_reply=reply).update(
         accepted_reply=None, accepted_at=None, accepted_by=None
     )
@@ -750,6 +753,7 @@ def thread_vote(*, actor: Any, thread: Thread, at: datetime | None = None) -> tu
     if thread.author_id == actor.pk:
         raise PermissionDenied(_("You cannot vote for your own post."), code="own_post")
     deleted, _n = Vote.objects.filter(user=actor, thread=thread).delete()
+    caching.thread_changed([thread.pk])  # its score
     if deleted:
         Thread.objects.filter(pk=thread.pk).update(score=F("score") - 1)
         events.emit("thread.unvoted", actor=actor, obj=thread)
@@ -769,6 +773,7 @@ def reply_vote(*, actor: Any, reply: Reply, at: datetime | None = None) -> tuple
     if reply.author_id == actor.pk:
         raise PermissionDenied(_("You cannot vote for your own post."), code="own_post")
     deleted, _n = Vote.objects.filter(user=actor, reply=reply).delete()
+    caching.thread_changed([reply.thread_id])  # the reply's score
     if deleted:
         Reply.objects.filter(pk=reply.pk).update(score=F("score") - 1)
         events.emit("reply.unvoted", actor=actor, obj=reply, thread=reply.thread_id)

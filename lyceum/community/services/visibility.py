@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from lyceum.core import events
 from lyceum.core.errors import PermissionDenied, ValidationFailed
 
-from .. import access, search
+from .. import access, caching, search
 from ..models import GroupPost, HiddenReason, Reply, Space, StudyGroup, Thread
 
 EVENT_PREFIX = {Thread: "thread", Reply: "reply", StudyGroup: "group", GroupPost: "group_post"}
@@ -35,6 +35,7 @@ def _recount(obj: Any, delta: int) -> None:
         threads = Thread.objects.filter(pk=obj.thread_id)
         threads = threads.filter(reply_count__gt=0) if delta < 0 else threads
         threads.update(reply_count=F("reply_count") + delta)
+        caching.thread_changed([obj.thread_id])
 
 
 @transaction.atomic

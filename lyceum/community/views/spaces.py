@@ -192,12 +192,19 @@ def bookmarks(request: HttpRequest) -> HttpResponse:
 # --- one thread -------------------------------------------------------------------------------------
 
 
-def _thread_context(request: HttpRequest, thread: Thread, page: Any, reply_form: ReplyForm | None = None) -> dict:
-    tp = selectors.thread_page(user=request.user, thread=thread, page=page)
+def _thread_context(
+    request: HttpRequest,
+    thread: Thread,
+    page: Any,
+    reply_form: ReplyForm | None = None,
+    bundle: selectors.ThreadBundle | None = None,
+) -> dict:
+    replies = bundle.replies if bundle is not None else None
+    tp = selectors.thread_page(user=request.user, thread=thread, page=page, replies=replies)
     return {
         "tp": tp,
         "reply_rows": reply_rows(user=request.user, thread=thread, tp=tp),
-        "tags": selectors.thread_tags(thread=thread),
+        "tags": bundle.tags if bundle is not None else selectors.thread_tags(thread=thread),
         "reply_url": reverse("community:thread-reply", args=[thread.pk]),
         "unaccept_url": reverse("community:thread-unaccept", args=[thread.pk]),
         "thread": thread,
@@ -211,16 +218,17 @@ def _thread_context(request: HttpRequest, thread: Thread, page: Any, reply_form:
 @require_GET
 def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        thread = selectors.thread_get_for_page(user=request.user, pk=pk)
+        bundle = selectors.thread_bundle_for_page(user=request.user, pk=pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    thread = bundle.thread
     page: Any = request.GET.get("page")
     reply_id = request.GET.get("reply", "")
     if reply_id.isdigit():
         page = selectors.reply_page_number(thread=thread, reply_id=int(reply_id))
     viewer = "" if request.user.is_authenticated else (request.session.session_key or client_ip(request))
     services.thread_view(actor=request.user, thread=thread, viewer_key=viewer)
-    return render(request, "community/spaces/thread.html", _thread_context(request, thread, page))
+    return render(request, "community/spaces/thread.html", _thread_context(request, thread, page, bundle=bundle))
 
 
 @login_required
