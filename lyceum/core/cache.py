@@ -205,7 +205,7 @@ def window_hit(key: str, seconds: int) -> int:
         name = backend.make_and_validate_key(key)
 
         def hit() -> int:
-            pipe = backend._cache.get_client(write=True).pipeline(transaction=True)
+            pipe = backend._cache.get_client(write=True).pipeline(transaction=True)  # type: ignore[attr-defined]
             pipe.set(name, 0, ex=seconds, nx=True)
             pipe.incr(name)
             return int(pipe.execute()[1])

@@ -20,18 +20,16 @@ from .cache import window_hit
 
 
 class _FixedWindow:
-    duration: int
-    num_requests: int
-
     def allow_request(self, request: HttpRequest) -> bool:
         key = self.get_cache_key(request)  # type: ignore[attr-defined]  # the ninja class's
         if key is None:
             return True
-        window = int(time.time() // self.duration)
-        return window_hit(f"{key}:w{window}", self.duration) <= self.num_requests
+        duration, limit = self.duration, self.num_requests  # type: ignore[attr-defined]  # the ninja class's
+        window = int(time.time() // duration)
+        return bool(window_hit(f"{key}:w{window}", duration) <= limit)
 
     def wait(self) -> float:
-        return self.duration - time.time() % self.duration
+        return float(self.duration - time.time() % self.duration)  # type: ignore[attr-defined]
 
 
 class AnonWindowThrottle(_FixedWindow, AnonRateThrottle):

@@ -70,10 +70,12 @@ def access_rows(
 ) -> tuple[dict[str, Row] | None, Row | None]:
     """(the lesson's rows by model name, or None: no such lesson; the user's enrollment row for
     its course, or None: not enrolled / anonymous). ``load_*`` read the database."""
+    lesson: dict[str, Row] | None
     if outline_cache._changes_pending() or changed_in_transaction(PENDING_TAG):
         lesson = load_lesson()
-        course_id = lesson["course"][1][0] if lesson else None
-        return lesson, (load_enrollment(course_id) if lesson and user_id is not None else None)
+        if lesson is None or user_id is None:
+            return lesson, None
+        return lesson, load_enrollment(lesson["course"][1][0])
     guess = _COURSE_OF.get(lesson_id)
     keys = [outline_cache.TOKEN_KEY, _lesson_key(lesson_id)]
     if user_id is not None:
@@ -82,7 +84,7 @@ def access_rows(
             keys.append(_enrollment_key(user_id, guess))
     found = cache.get_many(keys)
     outline_token = found.get(outline_cache.TOKEN_KEY)
-    entry = found.get(_lesson_key(lesson_id))
+    entry: Any = found.get(_lesson_key(lesson_id))
     if _valid(entry, outline_token):
         lesson = entry[1]
     else:
@@ -102,6 +104,11 @@ def access_rows(
     return lesson, enrollment_row(user_id=user_id, course_id=course_id, load=load_enrollment, found=found_enrollment)
 
 
+def enrollment_keys(user_id: int, course_id: int) -> list[str]:
+    """The keys ``enrollment_row`` reads, for a caller that reads them with others (``found``)."""
+    return [_user_token_key(user_id), _enrollment_key(user_id, course_id)]
+
+
 def enrollment_row(
     *, user_id: int, course_id: int, load: Callable[[int], Row | None], found: dict[str, Any] | None = None
 ) -> Row | None:
@@ -113,7 +120,7 @@ def enrollment_row(
     if found is None:
         found = cache.get_many([_user_token_key(user_id), key])
     user_token = found.get(_user_token_key(user_id))
-    entry = found.get(key)
+    entry: Any = found.get(key)
     if _valid(entry, user_token):
         return entry[1]  # type: ignore[no-any-return]
     if user_token is None:

@@ -79,20 +79,29 @@ def cached_outline(slug: str, load: Callable[[], T | None]) -> tuple[T | None, s
     """``load()`` (the course with its outline, or None), cached under the slug and the token.
     Returns it with the token it is valid for (None when it was not cached: pending changes or
     no cache), for fragments derived from it."""
+    value, token, _ = cached_outline_with(slug, load, [])
+    return value, token
+
+
+def cached_outline_with(
+    slug: str, load: Callable[[], T | None], also: list[str]
+) -> tuple[T | None, str | None, dict[str, Any]]:
+    """``cached_outline`` that also reads the keys ``also`` in the same ``get_many`` and returns
+    what it found for them (empty when the outline was read from the database)."""
     if _changes_pending():
-        return load(), None
+        return load(), None, {}
     key = _entry_key(slug)
-    found = cache.get_many([TOKEN_KEY, key])
-    token = found.get(TOKEN_KEY)
-    entry = found.get(key)
+    found = cache.get_many([TOKEN_KEY, key, *also])
+    token = found.pop(TOKEN_KEY, None)
+    entry = found.pop(key, None)
     if token is not None and isinstance(entry, tuple) and len(entry) == 2 and entry[0] == token:
-        return entry[1], str(token)
+        return entry[1], str(token), found
     if token is None:
         token = _token()
     value = load()
     if token is not None and value is not None:
         cache.set(key, (token, value), timeout=OUTLINE_SECONDS)
-    return value, token
+    return value, token, found
 
 
 def _on_model_change(sender: Any, **kwargs: Any) -> None:

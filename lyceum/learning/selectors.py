@@ -149,6 +149,9 @@ def _course_queryset(outline_only: bool = False) -> QuerySet[Course]:
     )
 
 
+_COURSE_ID_BY_SLUG: dict[str, int] = {}  # per process; a wrong guess only costs a second round trip
+
+
 def course_page(*, user: Any, slug: str, outline_only: bool = False) -> CoursePage:
     """A course with its outline, as this viewer may see it. Constant number of queries.
     ``outline_only`` leaves out the tags, prerequisites, change log and the instructors' user
@@ -156,11 +159,14 @@ def course_page(*, user: Any, slug: str, outline_only: bool = False) -> CoursePa
     viewer's enrollment row from ``access_cache``: then only their progress rows are read."""
     if outline_only:
         # Nothing personal in it: cached per course, retired by every outline change (outline_cache).
-        course, outline_token = outline_cache.cached_outline(
-            slug, lambda: _course_queryset(True).filter(slug=slug).first()
+        # The viewer's enrollment row is read in the same round trip when the course id is known.
+        guess = _COURSE_ID_BY_SLUG.get(slug)
+        also = access_cache.enrollment_keys(user.pk, guess) if user.is_authenticated and guess else []
+        course, outline_token, also_found = outline_cache.cached_outline_with(
+            slug, lambda: _course_queryset(True).filter(slug=slug).first(), also
         )
     else:
-        outline_token = None
+        outline_token, also, also_found, guess = None, [], {}, None
         course = _course_queryset().filter(slug=slug).first()
     if course is None:
         raise NotFound(_("No such course."))
@@ -169,10 +175,14 @@ def course_page(*, user: Any, slug: str, outline_only: bool = False) -> CoursePa
     if course.status in (CourseStatus.DRAFT, CourseStatus.IN_REVIEW) and not is_staff:
         raise NotFound(_("No such course."))
     if outline_only and user.is_authenticated:  # the lesson pages: the cached access row (access_cache)
-        row = access_cache.enrollment_row(
-            user_id=user.pk, course_id=course.pk, load=lambda course_id: _load_access_enrollment(user.pk, course_id)
+        _COURSE_ID_BY_SLUG[slug] = course.pk
+        enrollment_row = access_cache.enrollment_row(
+            user_id=user.pk,
+            course_id=course.pk,
+            load=lambda course_id: _load_access_enrollment(user.pk, course_id),
+            found=also_found if also and guess == course.pk else None,
         )
-        enrollment: Enrollment | None = _from_row(Enrollment, row) if row else None
+        enrollment: Enrollment | None = _from_row(Enrollment, enrollment_row) if enrollment_row else None
     else:
         enrollment = enrollment_for(user=user, course=course)
     if course.status == CourseStatus.ARCHIVED and not is_staff and enrollment is None:
@@ -341,16 +351,23 @@ def lesson_open_for_user(*, user: Any, lesson_id: int) -> Lesson:
 LESSON_HTML_SECONDS = 24 * 3600
 
 
-def lesson_body_html(*, lesson: Lesson) -> SafeString:
-    """The lesson's Markdown as sanitised HTML. Rendering costs milliseconds per kilobyte, so the
-    result is cached under a hash of the text itself: an edit is a new key, nothing to invalidate."""
+def lesson_body_html_key(*, lesson: Lesson) -> str | None:
+    """The cache key of the lesson's rendered body (None: no body), for callers that read it
+    together with other keys and pass what they found to ``lesson_body_html``."""
     text = lesson.body or ""
-    if not text:
+    return "lesson-html:" + hashlib.sha256(text.encode()).hexdigest() if text else None
+
+
+def lesson_body_html(*, lesson: Lesson, found: dict[str, Any] | None = None) -> SafeString:
+    """The lesson's Markdown as sanitised HTML. Rendering costs milliseconds per kilobyte, so the
+    result is cached under a hash of the text itself: an edit is a new key, nothing to invalidate.
+    ``found``: the result of a ``get_many`` that included ``lesson_body_html_key``."""
+    key = lesson_body_html_key(lesson=lesson)
+    if key is None:
         return mark_safe("")
-    key = "lesson-html:" + hashlib.sha256(text.encode()).hexdigest()
-    html = cache.get(key)
+    html = found.get(key) if found is not None else cache.get(key)
     if html is None:
-        html = str(render_markdown(text))
+        html = str(render_markdown(lesson.body))
         cache.set(key, html, timeout=LESSON_HTML_SECONDS)
     return mark_safe(html)  # noqa: S308 - render_markdown sanitised it (nh3) before it was cached
 

@@ -103,17 +103,24 @@ def lesson_detail(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespon
         if quiz and request.user.is_authenticated
         else []
     )
+    # The two cached fragments (the outline as this viewer sees it, the lesson's body) in one round trip.
+    keys = [
+        key
+        for key in (_outline_html_key(context.page, current=lesson), selectors.lesson_body_html_key(lesson=lesson))
+        if key
+    ]
+    found = cache.get_many(keys) if keys else {}
     return render(
         request,
         "learning/lesson_detail.html",
         {
             "ctx": context,
             "page": context.page,
-            "outline_html": _outline_html(context.page, current=lesson),
+            "outline_html": _outline_html(context.page, current=lesson, found=found),
             "course": context.page.course,
             "lesson": lesson,
             "progress": progress,
-            "body_html": selectors.lesson_body_html(lesson=lesson),
+            "body_html": selectors.lesson_body_html(lesson=lesson, found=found),
             "quiz": quiz,
             "attempts": attempts,
             "media_src": media_url(request=request, lesson_id=lesson.pk) if lesson.media else "",
@@ -125,19 +132,15 @@ def lesson_detail(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespon
 OUTLINE_HTML_SECONDS = 6 * 3600
 
 
-def _outline_html(page: selectors.CoursePage, *, current: Any) -> SafeString:
-    """The lesson page's outline (``learning/partials/_outline.html``), rendered once per state.
+def _outline_html_key(page: selectors.CoursePage, *, current: Any) -> str | None:
+    """The cache key of the lesson page's outline as this viewer sees it (None: not cacheable).
 
     The HTML is a function of the cached outline (its token), the current lesson, the language,
     the timezone and, per lesson, what this viewer may do (open or not and why, when it opens)
     and whether they completed it: all of that is in the key, so two viewers share a copy only
     when it would be byte-identical for both. Nothing else about the viewer is in it."""
-
-    def render_it() -> str:
-        return render_to_string("learning/partials/_outline.html", {"page": page, "current": current})
-
     if page.outline_token is None:  # the outline was read from the database: nothing to key on
-        return mark_safe(render_it())  # noqa: S308 - a template rendering, autoescaped
+        return None
     state: list[Any] = [current.pk, page.has_access, get_language(), timezone.get_current_timezone_name()]
     for module in page.modules:
         for row in module.lessons:
@@ -152,11 +155,18 @@ def _outline_html(page: selectors.CoursePage, *, current: Any) -> SafeString:
                 )
             )
     digest = hashlib.sha256(repr(state).encode()).hexdigest()[:32]
-    key = f"learning:outline-html:{page.course.pk}:{page.outline_token}:{digest}"
-    html = cache.get(key)
+    return f"learning:outline-html:{page.course.pk}:{page.outline_token}:{digest}"
+
+
+def _outline_html(page: selectors.CoursePage, *, current: Any, found: dict[str, Any] | None = None) -> SafeString:
+    """The lesson page's outline (``learning/partials/_outline.html``), rendered once per state
+    (``_outline_html_key``). ``found``: a ``get_many`` result that included the key."""
+    key = _outline_html_key(page, current=current)
+    html = None if key is None else (found.get(key) if found is not None else cache.get(key))
     if html is None:
-        html = render_it()
-        cache.set(key, html, timeout=OUTLINE_HTML_SECONDS)
+        html = render_to_string("learning/partials/_outline.html", {"page": page, "current": current})
+        if key is not None:
+            cache.set(key, html, timeout=OUTLINE_HTML_SECONDS)
     return mark_safe(html)  # noqa: S308 - a template rendering, autoescaped, cached as rendered
 
 
