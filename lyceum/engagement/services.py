@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -181,34 +181,57 @@ def daily_checkin(*, actor: Any, at: datetime | None = None) -> tuple[DailyCheck
     return checkin, True
 
 
-# "This member's study day is recorded": a cache marker per (member, day), set once the row is
-# committed, so the lesson views and video progress after the first of the day cost no query.
-# The marker only ever says what the database already holds (StudyDay rows are never deleted
-# apart from with their user); a missing marker (evicted, cache down) just means one EXISTS.
+# "This member's study day is recorded", remembered once the row is committed, so the lesson
+# views and video progress after the first of the day cost neither a query nor a round trip:
+# first in this process (a bounded set), then a cache marker per (member, day) shared by the
+# processes. Both only ever say what the database already holds (StudyDay rows are never deleted
+# apart from with their user); a miss (evicted, another process, cache down) means one EXISTS.
+# The process set keys on the member's ``date_joined`` too: a database rebuilt under the same ids
+# (tests) never matches a remembered day.
 STUDY_DAY_MARK_SECONDS = 2 * 24 * 3600
+_STUDIED_HERE_MAX = 20_000
+_studied_here: set[tuple[int, Any, date]] = set()
 
 
 def _study_day_mark_key(user_id: int, day: date) -> str:
     return f"engagement:studied:{user_id}:{day.isoformat()}"
 
 
-def _study_day_mark(user_id: int, day: date) -> None:
-    key = _study_day_mark_key(user_id, day)
-    after_commit("engagement:study_day", lambda: cache.set(key, 1, timeout=STUDY_DAY_MARK_SECONDS))
+def _studied_here_key(user: Any, day: date) -> tuple[int, Any, date]:
+    return (user.pk, getattr(user, "date_joined", None), day)
+
+
+def _study_day_remember(user: Any, day: date, *, shared: bool) -> None:
+    key, here = _study_day_mark_key(user.pk, day), _studied_here_key(user, day)
+
+    def remember() -> None:
+        # Only after a real commit: a test's on_commit capture runs this inside the test
+        # transaction, which then rolls the row back (the cache is cleared between tests).
+        if not connection.in_atomic_block:
+            if len(_studied_here) >= _STUDIED_HERE_MAX:
+                _studied_here.clear()
+            _studied_here.add(here)
+        if shared:
+            cache.set(key, 1, timeout=STUDY_DAY_MARK_SECONDS)
+
+    after_commit("engagement:study_day", remember)
 
 
 def study_day_record(*, user: Any, at: datetime) -> tuple[date, bool]:
     """Count ``at`` as a study day in the member's time zone. Returns ``(day, new)``; a day
-    already counted costs one cache read (lesson views and video progress come often), or one
-    query when the cache does not know it yet."""
+    already counted is known in memory (no cost) or from the cache (one read), else costs one
+    query (lesson views and video progress come often)."""
     day = local_day(user, at)
+    if _studied_here_key(user, day) in _studied_here:
+        return day, False
     if cache.get(_study_day_mark_key(user.pk, day)):
+        _study_day_remember(user, day, shared=False)
         return day, False
     if StudyDay.objects.filter(user=user, day=day).exists():
-        _study_day_mark(user.pk, day)
+        _study_day_remember(user, day, shared=True)
         return day, False
     StudyDay.objects.bulk_create([StudyDay(user=user, day=day)], ignore_conflicts=True)
-    _study_day_mark(user.pk, day)
+    _study_day_remember(user, day, shared=True)
     return day, True
 
 

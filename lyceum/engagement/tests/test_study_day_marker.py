@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from lyceum.accounts.models import User
 from lyceum.engagement import services
 from lyceum.engagement.models import StudyDay
 
@@ -51,13 +52,31 @@ def test_a_rolled_back_record_leaves_no_marker(learner):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_without_the_marker_the_database_still_answers(learner):
+def test_another_process_uses_the_shared_marker_and_without_it_the_database(learner):
     services.study_day_record(user=learner, at=NOON_IN_SHANGHAI)
-    cache.clear()  # evicted, or Redis restarted
+    services._studied_here.clear()  # another process: only the shared cache marker knows
 
+    with CaptureQueriesContext(connection) as shared:
+        assert services.study_day_record(user=learner, at=NOON_IN_SHANGHAI)[1] is False
+    assert shared.captured_queries == []
+
+    services._studied_here.clear()
+    cache.clear()  # evicted, or Redis restarted
     with CaptureQueriesContext(connection) as cold:
         assert services.study_day_record(user=learner, at=NOON_IN_SHANGHAI)[1] is False
     assert len(cold.captured_queries) == 1
     with CaptureQueriesContext(connection) as warm:
         assert services.study_day_record(user=learner, at=NOON_IN_SHANGHAI)[1] is False
     assert warm.captured_queries == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_member_recreated_under_the_same_id_is_not_covered(learner):
+    services.study_day_record(user=learner, at=NOON_IN_SHANGHAI)
+    pk = learner.pk
+    learner.delete()
+    cache.clear()
+    again = User.objects.create_user("again@example.org", "a-long-passphrase", pk=pk)
+
+    assert services.study_day_record(user=again, at=NOON_IN_SHANGHAI)[1] is True
+    assert StudyDay.objects.filter(user=again).count() == 1
