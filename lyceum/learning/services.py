@@ -115,24 +115,34 @@ def _progress_row(user: Any, lesson: Lesson, at: datetime | None = None) -> Less
     return progress
 
 
-@transaction.atomic
 def lesson_view_record(
     *, user: Any, lesson: Lesson, at: datetime | None = None, progress: LessonProgress | None = None
 ) -> LessonProgress | None:
     """A signed-in learner opened a lesson: remember it for "continue where I left off".
     ``progress``: the learner's row for the lesson when the caller has already read it (the
-    lesson page), which saves looking it up again; without it the row is found or created."""
+    lesson page), which saves looking it up again; without it the row is found or created.
+
+    With the row at hand (every view after the first) the two writes, the enrollment's last
+    lesson and the ``lesson.viewed`` event, go out without a transaction around them: neither
+    needs the other, and the commit round trip was a tenth of the lesson page's database time."""
     if not user.is_authenticated:
         return None
     if progress is None or progress.user_id != user.pk or progress.lesson_id != lesson.pk:
-        progress = _progress_row(user, lesson, at)
+        with transaction.atomic():  # the row is locked or created (a concurrent first view meets it)
+            progress = _progress_row(user, lesson, at)
+            _view_record(user, lesson, at)
+        return progress
+    _view_record(user, lesson, at)
+    return progress
+
+
+def _view_record(user: Any, lesson: Lesson, at: datetime | None) -> None:
     now = timezone.now()
     # the active enrollment (not revoked, not expired), in one statement: no row to lock and re-read
     Enrollment.objects.filter(user=user, course_id=lesson.course_id, revoked_at__isnull=True).filter(
         Q(access_until__isnull=True) | Q(access_until__gt=now)
     ).update(last_lesson=lesson, last_activity_at=at or now, updated_at=now)
     events.emit("lesson.viewed", actor=user, obj=lesson, at=at, course=lesson.course_id)
-    return progress
 
 
 def _clean_position(value: Any) -> int:
