@@ -65,6 +65,24 @@ def user_roles_cached(user: Any) -> frozenset[str]:
     return roles
 
 
+def roles_keys(user_id: int) -> list[str]:
+    """The cache keys holding a user's roles: fetched with the user's row (``user_cache``) in
+    one round trip, then handed to ``roles_prime_from``."""
+    return [GENERATION_KEY, _user_key(user_id)]
+
+
+def roles_prime_from(user: Any, found: dict[str, Any]) -> None:
+    """Put the roles on ``user`` when ``found`` (what the cache holds under ``roles_keys``) has a
+    current entry; otherwise leave them to ``user_roles_prime`` (same checks as
+    ``user_roles_cached``)."""
+    if _changes_pending():
+        return
+    generation = found.get(GENERATION_KEY)
+    entry = found.get(_user_key(user.pk))
+    if generation is not None and isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generation:
+        user.__dict__["roles"] = frozenset(entry[1])
+
+
 def user_roles_prime(user: Any) -> None:
     """Put the (cached) roles on this user object, so ``user.roles`` costs no query."""
     if not getattr(user, "is_authenticated", False):

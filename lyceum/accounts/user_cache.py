@@ -36,7 +36,8 @@ from django.utils.crypto import constant_time_compare
 
 from lyceum.core.cache import changed_in_transaction
 
-from .versioned_cache import MISS, versioned_get, versioned_set, versions_retire
+from .roles_cache import roles_keys, roles_prime_from
+from .versioned_cache import MISS, versioned_get_with, versioned_set, versions_retire
 
 GENERATION_KEY = "accounts:user:generation"
 TAG = "accounts:user"
@@ -58,23 +59,29 @@ def _load(user_id: Any) -> Any:
     return User._default_manager.filter(pk=user_id).first()
 
 
-def user_cached(user_id: Any) -> Any:
-    """The user row with this id (as ``User.objects.get`` would read it), or None."""
+def user_cached(user_id: Any, *, with_roles: bool = False) -> Any:
+    """The user row with this id (as ``User.objects.get`` would read it), or None.
+
+    ``with_roles``: the cached roles (``roles_cache``) are fetched in the same round trip and put
+    on the user when current (the entry stored here never holds them: they are invalidated on
+    their own)."""
     if changed_in_transaction(TAG):
         return _load(user_id)
     keys = [GENERATION_KEY, _version_key(user_id)]
-    user, versions = versioned_get(keys, _entry_key(user_id), timeout=VERSION_SECONDS)
-    if user is not MISS:
-        return user
-    user = _load(user_id)
-    if user is not None:
-        versioned_set(_entry_key(user_id), versions, user, timeout=USER_SECONDS)
+    extra = roles_keys(user_id) if with_roles else []
+    user, versions, found = versioned_get_with(keys, _entry_key(user_id), extra, timeout=VERSION_SECONDS)
+    if user is MISS:
+        user = _load(user_id)
+        if user is not None:
+            versioned_set(_entry_key(user_id), versions, user, timeout=USER_SECONDS)
+    if user is not None and with_roles:
+        roles_prime_from(user, found)  # after storing: the stored row never carries roles
     return user
 
 
 def _backend_user(backend: Any, user_id: Any) -> Any:
     if type(backend).get_user is ModelBackend.get_user:  # ModelBackend's read, from the cache
-        user = user_cached(user_id)
+        user = user_cached(user_id, with_roles=True)
         return user if user is not None and backend.user_can_authenticate(user) else None
     return backend.get_user(user_id)
 

@@ -32,7 +32,17 @@ def _token() -> str:
 def versioned_get(version_keys: Sequence[str], entry_key: str, *, timeout: int) -> tuple[Any, tuple[str, ...] | None]:
     """``(value, versions)``: the value stored under the current versions, or ``MISS`` and the
     versions to store a freshly read value under (``None`` while the cache is unavailable)."""
-    found = cache.get_many([*version_keys, entry_key])
+    value, versions, _found = versioned_get_with(version_keys, entry_key, (), timeout=timeout)
+    return value, versions
+
+
+def versioned_get_with(
+    version_keys: Sequence[str], entry_key: str, extra_keys: Sequence[str], *, timeout: int
+) -> tuple[Any, tuple[str, ...] | None, dict[str, Any]]:
+    """``versioned_get``, fetching ``extra_keys`` in the same round trip (the third item: what
+    the cache holds under them)."""
+    found = cache.get_many([*version_keys, entry_key, *extra_keys])
+    extra = {key: found[key] for key in extra_keys if key in found}
     versions = [found.get(key) for key in version_keys]
     entry = found.get(entry_key)
     if (
@@ -41,17 +51,17 @@ def versioned_get(version_keys: Sequence[str], entry_key: str, *, timeout: int) 
         and len(entry) == 2
         and entry[0] == tuple(str(v) for v in versions)
     ):
-        return entry[1], None
+        return entry[1], None, extra
     if not getattr(cache, "available", True):
-        return MISS, None
+        return MISS, None, extra
     for i, key in enumerate(version_keys):
         if versions[i] is None:
             token = _token()
             # add is atomic (SET NX): a concurrent reader or a retire may have put one first
             versions[i] = token if cache.add(key, token, timeout=timeout) else cache.get(key)
     if None in versions:
-        return MISS, None
-    return MISS, tuple(str(v) for v in versions)
+        return MISS, None, extra
+    return MISS, tuple(str(v) for v in versions), extra
 
 
 def versioned_set(entry_key: str, versions: tuple[str, ...] | None, value: Any, *, timeout: int) -> None:

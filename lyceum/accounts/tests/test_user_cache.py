@@ -159,3 +159,28 @@ def test_a_session_signed_with_an_unknown_secret_key_is_signed_out(client_for, l
     settings.SECRET_KEY = "a-brand-new-secret-key-" + "x" * 40
 
     assert not _signed_in(client)
+
+
+def test_the_roles_come_in_the_same_round_trip_and_a_role_change_still_shows_at_once(client_for, learner, operator):
+    from django.core.cache import cache
+
+    from conftest import TOTP_SECRET
+    from lyceum.accounts.models import Role
+    from lyceum.accounts.services import mfa_totp_enable, role_grant, role_revoke
+
+    mfa_totp_enable(user=learner, secret=TOTP_SECRET)  # a moderator must have it to see pages
+    client = client_for(learner)
+    assert "Course reviews" not in client.get("/no-such-page/").content.decode()
+    with CaptureQueriesContext(connection) as warm:
+        client.get("/no-such-page/")
+    assert [q for q in warm.captured_queries if "auth_group" in q["sql"]] == []
+
+    role_grant(actor=operator, user=learner, role=Role.MODERATOR)
+    assert "Course reviews" in client.get("/no-such-page/").content.decode()
+    role_revoke(actor=operator, user=learner, role=Role.MODERATOR)
+    assert "Course reviews" not in client.get("/no-such-page/").content.decode()
+
+    user = user_cached(learner.pk, with_roles=True)
+    assert user.roles == {Role.LEARNER}
+    _versions, stored = cache.get(_entry_key(learner.pk))
+    assert "roles" not in stored.__dict__  # the row's entry never carries them
