@@ -24,6 +24,7 @@ own copy, unpickled, so nothing set on one request's user reaches another reques
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -59,16 +60,36 @@ def _load(user_id: Any) -> Any:
     return User._default_manager.filter(pk=user_id).first()
 
 
-def user_cached(user_id: Any, *, with_roles: bool = False) -> Any:
+# Other per-viewer entries every page reads (the notification badge) can ride on the same round
+# trip: an app registers ``name -> keys_for(user_id)`` returning ``(keys, stamp)``; what the cache
+# holds under those keys, with the stamp, is left on the request for ``viewer_prefetched``. The
+# stamp lets the owner tell whether it changed the data in this process since the fetch.
+_viewer_keys: dict[str, Callable[[int], tuple[list[str], Any]]] = {}
+
+
+def viewer_keys_register(name: str, keys_for: Callable[[int], tuple[list[str], Any]]) -> None:
+    _viewer_keys[name] = keys_for
+
+
+def viewer_prefetched(request: HttpRequest, name: str) -> tuple[Any, dict[str, Any]] | None:
+    """``(stamp, found)`` fetched with the signed-in user's row for ``name``, or None."""
+    return getattr(request, "_viewer_prefetched", {}).get(name)
+
+
+def user_cached(user_id: Any, *, with_roles: bool = False, request: HttpRequest | None = None) -> Any:
     """The user row with this id (as ``User.objects.get`` would read it), or None.
 
     ``with_roles``: the cached roles (``roles_cache``) are fetched in the same round trip and put
     on the user when current (the entry stored here never holds them: they are invalidated on
-    their own)."""
+    their own). ``request``: the registered viewer entries are fetched too and left on it."""
     if changed_in_transaction(TAG):
         return _load(user_id)
     keys = [GENERATION_KEY, _version_key(user_id)]
     extra = roles_keys(user_id) if with_roles else []
+    wanted: dict[str, tuple[list[str], Any]] = {}
+    if request is not None:
+        wanted = {name: keys_for(int(user_id)) for name, keys_for in _viewer_keys.items()}
+        extra += [key for viewer_keys, _stamp in wanted.values() for key in viewer_keys]
     user, versions, found = versioned_get_with(keys, _entry_key(user_id), extra, timeout=VERSION_SECONDS)
     if user is MISS:
         user = _load(user_id)
@@ -76,12 +97,17 @@ def user_cached(user_id: Any, *, with_roles: bool = False) -> Any:
             versioned_set(_entry_key(user_id), versions, user, timeout=USER_SECONDS)
     if user is not None and with_roles:
         roles_prime_from(user, found)  # after storing: the stored row never carries roles
+    if request is not None:
+        request._viewer_prefetched = {  # type: ignore[attr-defined]
+            name: (stamp, {key: found[key] for key in viewer_keys if key in found})
+            for name, (viewer_keys, stamp) in wanted.items()
+        }
     return user
 
 
-def _backend_user(backend: Any, user_id: Any) -> Any:
+def _backend_user(backend: Any, user_id: Any, request: HttpRequest) -> Any:
     if type(backend).get_user is ModelBackend.get_user:  # ModelBackend's read, from the cache
-        user = user_cached(user_id, with_roles=True)
+        user = user_cached(user_id, with_roles=True, request=request)
         return user if user is not None and backend.user_can_authenticate(user) else None
     return backend.get_user(user_id)
 
@@ -97,7 +123,7 @@ def session_user(request: HttpRequest) -> Any:
     else:
         if backend_path in settings.AUTHENTICATION_BACKENDS:
             backend = load_backend(backend_path)
-            user = _backend_user(backend, user_id)
+            user = _backend_user(backend, user_id, request)
             if hasattr(user, "get_session_auth_hash"):
                 session_hash = request.session.get(HASH_SESSION_KEY)
                 if not session_hash:

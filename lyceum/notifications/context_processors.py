@@ -9,9 +9,11 @@ def unread(request: HttpRequest) -> dict[str, object]:
         return {"notifications_unread": 0}
 
     def count() -> int:
+        from lyceum.accounts.user_cache import viewer_prefetched
+
         from .unread_cache import unread_count
 
-        return unread_count(user_id=user.pk)
+        return unread_count(user_id=user.pk, prefetched=viewer_prefetched(request, "unread"))
 
     from django.utils.functional import SimpleLazyObject
 

@@ -43,10 +43,34 @@ def _count(user_id: int) -> int:
     return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
 
 
-def unread_count(*, user_id: int) -> int:
-    """How many of the member's notifications are unread."""
+# Bumped by every ``unread_forget`` in this process: a count fetched before (with the signed-in
+# user's row, ``viewer_prefetched``) is not trusted after a change made by this very request.
+_forgets = 0
+
+
+def _viewer_keys(user_id: int) -> tuple[list[str], int]:
+    return [_version_key(user_id), _entry_key(user_id)], _forgets
+
+
+def _prefetched(user_id: int, prefetched: tuple[Any, dict[str, Any]] | None) -> int | None:
+    if prefetched is None or prefetched[0] != _forgets:
+        return None
+    found = prefetched[1]
+    version, entry = found.get(_version_key(user_id)), found.get(_entry_key(user_id))
+    if version is not None and isinstance(entry, tuple) and len(entry) == 2 and entry[0] == (str(version),):
+        return int(entry[1])
+    return None
+
+
+def unread_count(*, user_id: int, prefetched: tuple[Any, dict[str, Any]] | None = None) -> int:
+    """How many of the member's notifications are unread. ``prefetched``: what was fetched for
+    ``unread`` with the signed-in user's row (``lyceum.accounts.user_cache.viewer_prefetched``),
+    used when it holds a current count and nothing changed here since."""
     if changed_in_transaction(TAG):
         return _count(user_id)
+    known = _prefetched(user_id, prefetched)
+    if known is not None:
+        return known
     count, versions = versioned_get([_version_key(user_id)], _entry_key(user_id), timeout=VERSION_SECONDS)
     if count is not MISS:
         return int(count)
@@ -57,6 +81,8 @@ def unread_count(*, user_id: int) -> int:
 
 def unread_forget(user_ids: Iterable[int]) -> None:
     """These members' counts are read again once the current transaction commits."""
+    global _forgets
+    _forgets += 1
     versions_retire([_version_key(int(pk)) for pk in set(user_ids)], tag=TAG, timeout=VERSION_SECONDS)
 
 
@@ -65,7 +91,11 @@ def _on_notification_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def connect() -> None:
+    from lyceum.accounts.user_cache import viewer_keys_register
+
     from .models import Notification
+
+    viewer_keys_register("unread", _viewer_keys)  # fetched with the signed-in user's row
 
     post_save.connect(_on_notification_changed, sender=Notification, dispatch_uid="lyceum.notifications.unread.saved")
     post_delete.connect(

@@ -109,3 +109,34 @@ def test_a_change_inside_a_transaction_is_counted_there_and_never_cached(learner
         raise RuntimeError("rolled back")
 
     assert unread_count(user_id=learner.pk) == 0
+
+
+def test_the_count_comes_with_the_signed_in_users_row_in_one_round_trip(client_for, learner, monkeypatch):
+    from django.core.cache import cache
+
+    make_notification(learner)
+    client = client_for(learner)
+    assert _badge(client) == 1
+    calls: list[list[str]] = []
+    real = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys, *a, **k: calls.append(list(keys)) or real(keys, *a, **k))
+
+    assert _badge(client) == 1
+
+    with_count = [keys for keys in calls if f"notifications:unread:{learner.pk}" in keys]
+    assert len(with_count) == 1 and f"accounts:user:{learner.pk}" in with_count[0]
+
+
+def test_a_count_fetched_before_a_change_in_the_same_request_is_not_shown(learner):
+    from django.core.cache import cache
+
+    from lyceum.notifications import unread_cache
+
+    assert unread_count(user_id=learner.pk) == 0  # stored
+    keys, stamp = unread_cache._viewer_keys(learner.pk)
+    fetched = (stamp, cache.get_many(keys))  # what the request fetched with its user's row
+    assert unread_count(user_id=learner.pk, prefetched=fetched) == 0
+
+    make_notification(learner)  # then the view itself adds one
+
+    assert unread_count(user_id=learner.pk, prefetched=fetched) == 1
