@@ -52,10 +52,12 @@ def standing(user: Any, *, found: dict[str, Any] | None = None) -> Standing:
     cached = getattr(user, "_community_access", None)
     if cached is not None:
         return cached
-    course_ids, instructed, _valid_until = caching.standing_parts(user.pk, lambda: _standing_parts_from_db(user), found)
-    # Plans are asked for each time: a membership ends with its period, and the hook's answer
-    # has no change signal (a membership row may be written without a ``membership.*`` event).
-    plans = frozenset(str(p) for p in hooks.collect("member.active_plans", user=user))
+    loaded: dict[str, frozenset[str]] = {}
+    course_ids, instructed, plans, _valid_until = caching.standing_parts(
+        user.pk, lambda: _standing_parts_from_db(user, loaded), found
+    )
+    if plans is None:  # a live membership ends with its period (the hook does not say when): asked each time
+        plans = loaded["plans"] if "plans" in loaded else _live_plans(user)
     roles = set(user.roles) | ({"operator"} if user.is_superuser else set())
     result = Standing(
         authenticated=True,
@@ -69,9 +71,13 @@ def standing(user: Any, *, found: dict[str, Any] | None = None) -> Standing:
     return result
 
 
-def _standing_parts_from_db(user: Any) -> caching.StandingParts:
-    """(active enrollments' courses, instructed courses, the first moment an enrollment counted
-    here ends)."""
+def _live_plans(user: Any) -> frozenset[str]:
+    return frozenset(str(p) for p in hooks.collect("member.active_plans", user=user))
+
+
+def _standing_parts_from_db(user: Any, loaded: dict[str, frozenset[str]]) -> caching.StandingParts:
+    """(active enrollments' courses, instructed courses, the plans when there are none — else None:
+    ask again —, the first moment an enrollment counted here ends). ``loaded["plans"]``: the plans."""
     now = timezone.now()
     rows = list(
         Enrollment.objects.filter(user=user, revoked_at__isnull=True)
@@ -81,7 +87,8 @@ def _standing_parts_from_db(user: Any) -> caching.StandingParts:
     )
     ends = [until.timestamp() for _course, until in rows if until is not None]
     instructed = frozenset(CourseInstructor.objects.filter(user=user).order_by().values_list("course_id", flat=True))
-    return frozenset(c for c, _until in rows), instructed, min(ends, default=None)
+    plans = loaded["plans"] = _live_plans(user)
+    return frozenset(c for c, _until in rows), instructed, (None if plans else plans), min(ends, default=None)
 
 
 def forget(user: Any) -> None:

@@ -1,16 +1,21 @@
 """Between-request caches of the community pages: a member's standing and a thread's page data.
 
-**Standing** (``access.standing``): the courses a member is enrolled in or teaches cost two
-queries on every community page. They are kept under ``community:standing:<user id>`` stamped with a per-user token
-(``community:standing:tok:<user id>``); a change replaces the token after commit, so an entry
-stored by a request that read the rows before the commit is never trusted. Roles (staff,
-operator) are not part of the entry: they come from ``user.roles`` (the roles cache) each time;
-nor are membership plans: the ``member.active_plans`` hook is asked each time (a membership ends
-with its period, which the hook does not tell, and commerce may write one without an event).
+**Standing** (``access.standing``): the courses a member is enrolled in or teaches and the
+membership plans they hold cost three queries on every community page. They are kept under
+``community:standing:<user id>`` stamped with a per-user token (``community:standing:tok:<id>``);
+a change replaces the token after commit, so an entry stored by a request that read the rows
+before the commit is never trusted. Roles (staff, operator) are not part of the entry: they come
+from ``user.roles`` (the roles cache) each time. Membership plans (the ``member.active_plans``
+hook) are stored only when there are none: a live membership ends with its period, which the
+hook does not tell, so a member holding one asks the hook on each request; a member without one
+(almost everyone) needs a membership row to gain one.
 
 * enrollments (``learning.Enrollment`` saved with a change of user, course, ``revoked_at`` or
   ``access_until``, or deleted) and instructor links (``courses.CourseInstructor`` saved or
   deleted): model signals, so services, the admin and shell edits are all seen;
+* memberships: ``commerce.Membership`` saved or deleted, a model signal connected by the model's
+  name (commerce is a sibling layer: nothing is imported from it; without commerce installed the
+  signal is simply never connected, and nothing else answers the hook);
 * time: an enrollment with an ``access_until`` makes the entry valid only until the first such
   date (an expired one is not counted, whatever the entry says).
 
@@ -74,8 +79,8 @@ def _thread_key(thread_id: int) -> str:
 
 # --- reading ------------------------------------------------------------------------------------
 
-# StandingParts: (course ids, instructed course ids, valid until: a time.time() or None)
-StandingParts = tuple[frozenset[int], frozenset[int], float | None]
+# StandingParts: (course ids, instructed course ids, plans (None: some, ask the hook), valid until)
+StandingParts = tuple[frozenset[int], frozenset[int], frozenset[str] | None, float | None]
 
 
 def standing_parts(
@@ -90,10 +95,10 @@ def standing_parts(
         found = cache.get_many([tok_key, key])
     token = found.get(tok_key)
     entry = found.get(key)
-    if token is not None and isinstance(entry, tuple) and len(entry) == 4 and entry[0] == token:
-        valid_until = entry[3]
+    if token is not None and isinstance(entry, tuple) and len(entry) == 5 and entry[0] == token:
+        valid_until = entry[4]
         if valid_until is None or time.time() < valid_until:
-            return entry[1], entry[2], entry[3]
+            return entry[1], entry[2], entry[3], entry[4]
     if token is None:
         token = cache_token(tok_key)
     parts = load()
@@ -189,7 +194,7 @@ def _on_user_link_deleted(sender: Any, instance: Any, **kw: Any) -> None:
     standing_changed([instance.user_id])
 
 
-def _on_instructor_saved(sender: Any, instance: Any, **kw: Any) -> None:
+def _on_user_link_saved(sender: Any, instance: Any, **kw: Any) -> None:  # instructor links, memberships
     standing_changed([instance.user_id])
 
 
@@ -236,7 +241,10 @@ def connect() -> None:
     uid = "lyceum.community.caching."
     post_save.connect(_on_enrollment_saved, sender=Enrollment, dispatch_uid=uid + "enrollment_saved")
     post_delete.connect(_on_user_link_deleted, sender=Enrollment, dispatch_uid=uid + "enrollment_deleted")
-    post_save.connect(_on_instructor_saved, sender=CourseInstructor, dispatch_uid=uid + "instructor_saved")
+    post_save.connect(_on_user_link_saved, sender=CourseInstructor, dispatch_uid=uid + "instructor_saved")
+    # by name, no import: commerce is a sibling (the ``member.active_plans`` hook answers from it)
+    post_save.connect(_on_user_link_saved, sender="commerce.Membership", dispatch_uid=uid + "membership_saved")
+    post_delete.connect(_on_user_link_deleted, sender="commerce.Membership", dispatch_uid=uid + "membership_deleted")
     post_delete.connect(_on_user_link_deleted, sender=CourseInstructor, dispatch_uid=uid + "instructor_deleted")
 
     post_save.connect(_on_thread_saved, sender=Thread, dispatch_uid=uid + "thread_saved")

@@ -27,7 +27,7 @@ from lyceum.learning.models import Enrollment
 from lyceum.learning.services import enrollment_create, enrollment_revoke
 from lyceum.learning.tests.factories import make_course
 
-from .spaces_helpers import global_space, make_reply, make_space, make_thread
+from .spaces_helpers import global_space, make_membership, make_reply, make_space, make_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -236,3 +236,21 @@ def test_pages_are_the_same_with_and_without_the_cache(thread, learner, outsider
     monkeypatch.setattr(caching, "thread_bundle", lambda thread_id, load, found=None: load())
     monkeypatch.setattr(caching, "standing_parts", lambda user_id, load, found=None: load())
     assert [_page(client, thread) for client in viewers] == cached
+
+
+def test_a_new_membership_opens_paid_spaces_on_the_next_request(learner):
+    paid = make_space(kind=SpaceKind.PAID, access_plans=["pro-monthly"])
+    assert not access.can_read_space(_fresh(learner), paid)  # cached: no plans
+    membership = make_membership(learner, "pro-monthly")
+    assert access.can_read_space(_fresh(learner), paid)
+    membership.delete()
+    assert not access.can_read_space(_fresh(learner), paid)
+
+
+def test_a_membership_that_runs_out_closes_at_once(learner, monkeypatch):
+    paid = make_space(kind=SpaceKind.PAID, access_plans=["pro-monthly"])
+    make_membership(learner, "pro-monthly", days=1)
+    assert access.can_read_space(_fresh(learner), paid)
+    later = timezone.now() + timedelta(days=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)  # the commerce hook reads the clock too
+    assert not access.can_read_space(_fresh(learner), paid)

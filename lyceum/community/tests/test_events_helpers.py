@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from lyceum.community import access
+from lyceum.community import access, caching
 from lyceum.community.models import EventAudience, EventKind, LiveEvent
 from lyceum.core import hooks
 from lyceum.learning.services import enrollment_create
@@ -36,9 +36,12 @@ def make_event(*hosts: Any, starts_in: timedelta = timedelta(days=2), hours: flo
 
 
 def fresh(*users: Any) -> None:
-    """Forget cached community standing (after enrolling or joining a plan in a test)."""
+    """Forget cached community standing (after enrolling or joining a plan in a test): the one on
+    the user object and the one between requests (the fake plans below have no membership row,
+    whose signal would do it)."""
     for user in users:
         access.forget(user)
+    caching.standing_changed([user.pk for user in users])
 
 
 def enroll(user: Any, course: Any) -> None:
