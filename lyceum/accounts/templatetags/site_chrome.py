@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import weakref
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import template
 from django.conf import settings
@@ -89,6 +89,8 @@ class ChromeCachedNode(template.Node):
 
 
 def _hashable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_hashable(v) for v in value)
     if isinstance(value, set | frozenset):
         return tuple(sorted(str(v) for v in value))
     return value if isinstance(value, str | int | bool | None) else str(value)
@@ -107,6 +109,42 @@ def chrome_cached(parser: Any, token: Any) -> ChromeCachedNode:
     nodelist = parser.parse(("endchrome_cached",))
     parser.delete_first_token()
     return ChromeCachedNode(nodelist, [parser.compile_filter(bit) for bit in bits])
+
+
+class NavMarks(NamedTuple):
+    """Which main-navigation entries are the current page (``aria-current``)."""
+
+    catalog: bool = False
+    paths: bool = False
+    community: bool = False
+    events: bool = False
+    groups: bool = False
+    dashboard: bool = False
+    studio: bool = False
+    moderation: bool = False
+    operator: bool = False
+
+
+@register.simple_tag(takes_context=True)
+def nav_marks(context: Any) -> NavMarks:
+    """``{% nav_marks as here %}``: the request's place in the main navigation, a small value a
+    ``chrome_cached`` navigation can vary on (instead of the path itself)."""
+    request = context.get("request")
+    if request is None:
+        return NavMarks()
+    path = request.path
+    view_name = getattr(getattr(request, "resolver_match", None), "view_name", None)
+    return NavMarks(
+        catalog=view_name == "courses:catalog",
+        paths=path.startswith("/paths/"),
+        community=path.startswith("/community/"),
+        events=path.startswith("/events/"),
+        groups=path.startswith("/groups/"),
+        dashboard=view_name == "learning:dashboard",
+        studio=path.startswith("/studio/"),
+        moderation=path.startswith("/operator/moderation/"),
+        operator=path.startswith("/operator/"),
+    )
 
 
 def _forget(**kwargs: object) -> None:

@@ -72,3 +72,19 @@ def test_each_language_keeps_its_own_labels(client):
 def test_nav_url_is_reverse():
     for name in ("courses:catalog", "notifications:list", "account_logout", "healthz"):
         assert nav_url_for(name) == reverse(name)
+
+
+@pytest.mark.django_db
+def test_the_current_section_is_marked_on_every_page(client_for, learner):
+    client = client_for(learner)
+    community = reverse("community:home")
+    courses = reverse("courses:catalog")
+    for _ in range(2):
+        on_community = client.get(community).content.decode()
+        on_catalog = client.get(courses).content.decode()
+        elsewhere = _page(client)
+        assert re.search(rf'href="{community}"\s*aria-current="page"', on_community)
+        assert not re.search(rf'href="{courses}"\s*aria-current="page"', on_community)
+        assert re.search(rf'href="{courses}"\s*aria-current="page"', on_catalog)
+        assert not re.search(rf'href="{community}"\s*aria-current="page"', on_catalog)
+        assert 'aria-current="page"' not in elsewhere
