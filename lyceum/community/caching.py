@@ -32,7 +32,15 @@ token (``community:thread:tok:<id>``) and the shared ``community:threadpage:gen`
   public face (name, avatar, hidden profile, active, erased, email) changes: rare events that
   may touch any thread.
 
-Both caches follow ``core.cache``: inside a transaction that changed what they hold (and has
+**The viewer's marks** (``viewer_marks``): their votes on the thread and its replies, bookmark
+and follow, under ``community:marks:<user id>:<thread id>``, stamped with the viewer's marks token
+(``community:marks:tok:<user id>``: replaced when a ``Vote``, ``Bookmark`` or ``ThreadFollow`` of
+theirs is saved or deleted, model signals) and the thread's token (a new reply, a vote counted).
+
+The thread page reads all of these, and whether the viewer's view was counted lately
+(``view_key``), with one ``get_many`` (``prefetch``).
+
+All caches follow ``core.cache``: inside a transaction that changed what they hold (and has
 not committed) the database is read and nothing is stored; while the cache is unavailable the
 database is read.
 """
@@ -51,7 +59,9 @@ from lyceum.core.cache import after_commit, cache_token, changed_in_transaction
 STANDING_TAG = "community:standing"
 THREADS_TAG = "community:threads"
 THREADPAGE_GEN_KEY = "community:threadpage:gen"
+MARKS_TAG = "community:marks"
 STANDING_SECONDS = 3600
+MARKS_SECONDS = 3600
 THREAD_SECONDS = 3600
 
 
@@ -75,6 +85,19 @@ def _thread_tok_key(thread_id: int) -> str:
 
 def _thread_key(thread_id: int) -> str:
     return f"community:thread:{thread_id}"
+
+
+def _marks_tok_key(user_id: int) -> str:
+    return f"community:marks:tok:{user_id}"
+
+
+def _marks_key(user_id: int, thread_id: int) -> str:
+    return f"community:marks:{user_id}:{thread_id}"
+
+
+def view_key(viewer: str, thread_id: int) -> str:
+    """The key that remembers a counted view of ``thread_id`` by ``viewer`` (``thread_view``)."""
+    return f"community:view:{viewer}:{thread_id}"
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -139,12 +162,42 @@ def thread_bundle(thread_id: int, load: Callable[[], Any], found: dict[str, Any]
     return data
 
 
+def viewer_marks(user_id: int, thread_id: int, load: Callable[[], Any], found: dict[str, Any] | None = None) -> Any:
+    """The viewer's votes, bookmark and follow on a thread, cached or ``load()``. Valid while both
+    the thread's token (a reply added, a vote counted) and the viewer's marks token (any vote,
+    bookmark or follow of theirs saved or deleted) are the ones it was stored with."""
+    if changed_in_transaction(MARKS_TAG) or changed_in_transaction(THREADS_TAG):
+        return load()
+    keys = [_marks_tok_key(user_id), _marks_key(user_id, thread_id), _thread_tok_key(thread_id)]
+    if found is None or not _fetched(found, keys[1]):
+        found = cache.get_many(keys)
+    mine, thread_tok = found.get(keys[0]), found.get(keys[2])
+    entry = found.get(keys[1])
+    if (
+        mine is not None
+        and thread_tok is not None
+        and isinstance(entry, tuple)
+        and len(entry) == 3
+        and entry[0] == mine
+        and entry[1] == thread_tok
+    ):
+        return entry[2]
+    mine = str(mine) if mine is not None else cache_token(keys[0])
+    thread_tok = str(thread_tok) if thread_tok is not None else cache_token(keys[2])
+    marks = load()
+    if mine is not None and thread_tok is not None:
+        cache.set(keys[1], (mine, thread_tok, marks), timeout=MARKS_SECONDS)
+    return marks
+
+
 def prefetch(*, user_id: int | None, thread_id: int) -> dict[str, Any]:
-    """One ``get_many`` for everything the thread page reads from the cache (the viewer's standing
-    and the thread's data); pass the answer to ``standing_parts`` and ``thread_bundle``."""
+    """One ``get_many`` for everything the thread page reads from the cache (the viewer's standing,
+    the thread's data, the viewer's marks and whether their view was counted lately); pass the
+    answer to ``standing_parts``, ``thread_bundle`` and ``viewer_marks``."""
     keys = [_thread_tok_key(thread_id), _thread_key(thread_id), THREADPAGE_GEN_KEY]
     if user_id is not None:
         keys += [_standing_tok_key(user_id), _standing_key(user_id)]
+        keys += [_marks_tok_key(user_id), _marks_key(user_id, thread_id), view_key(f"u{user_id}", thread_id)]
     found = dict(cache.get_many(keys))
     found["__asked__"] = frozenset(keys)
     return found
@@ -174,6 +227,16 @@ def thread_changed(thread_ids: Any) -> None:
     keys = [_thread_tok_key(int(pk)) for pk in set(thread_ids) if pk is not None]
     if keys:
         _retire_later(THREADS_TAG, keys)
+
+
+def marks_changed(user_ids: Any) -> None:
+    keys = [_marks_tok_key(int(pk)) for pk in set(user_ids) if pk is not None]
+    if keys:
+        _retire_later(MARKS_TAG, keys)
+
+
+def _on_mark_changed(sender: Any, instance: Any, **kw: Any) -> None:
+    marks_changed([instance.user_id])
 
 
 def threads_all_changed() -> None:
@@ -236,7 +299,7 @@ def connect() -> None:
     from lyceum.courses.models import CourseInstructor
     from lyceum.learning.models import Enrollment
 
-    from .models import CommunityTag, Reply, Space, Thread
+    from .models import Bookmark, CommunityTag, Reply, Space, Thread, ThreadFollow, Vote
 
     uid = "lyceum.community.caching."
     post_save.connect(_on_enrollment_saved, sender=Enrollment, dispatch_uid=uid + "enrollment_saved")
@@ -256,4 +319,7 @@ def connect() -> None:
     for model in (Space, CommunityTag):
         post_save.connect(_on_shared_changed, sender=model, dispatch_uid=uid + f"{model.__name__}_saved")
         post_delete.connect(_on_shared_changed, sender=model, dispatch_uid=uid + f"{model.__name__}_deleted")
+    for model in (Vote, Bookmark, ThreadFollow):
+        post_save.connect(_on_mark_changed, sender=model, dispatch_uid=uid + f"{model.__name__}_mark_saved")
+        post_delete.connect(_on_mark_changed, sender=model, dispatch_uid=uid + f"{model.__name__}_mark_deleted")
     post_save.connect(_on_user_saved, sender=get_user_model(), dispatch_uid=uid + "user_saved")

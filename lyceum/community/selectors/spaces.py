@@ -167,6 +167,7 @@ class ThreadBundle:
     thread: Thread
     tags: list[CommunityTag]
     replies: list[Reply] | None  # None: more than SMALL_THREAD_REPLIES, paged in SQL
+    found: dict[str, Any] = field(default_factory=dict, compare=False)  # this request's cache read
 
 
 # Columns the thread page never shows: the Markdown sources (it prints the stored HTML) and, for
@@ -205,6 +206,7 @@ def thread_bundle_for_page(*, user: Any, pk: int) -> ThreadBundle:
         raise NotFound(_("Not found."))
     if thread.hidden_at is not None and not access.sees_hidden(user, thread.author_id):
         raise NotFound(_("Not found."))
+    bundle.found = found  # the viewer's marks and view come from the same read
     return bundle
 
 
@@ -294,7 +296,17 @@ _VIEWER_MARKS_SQL = (
 )  # table names from the models (formatted in), every value a parameter
 
 
-def _viewer_marks(*, user: Any, thread: Thread) -> tuple[set[tuple[str, int]], bool, bool]:
+def _viewer_marks(
+    *, user: Any, thread: Thread, found: dict[str, Any] | None = None
+) -> tuple[set[tuple[str, int]], bool, bool]:
+    """``_viewer_marks_from_db`` from the cache (``caching.viewer_marks``) when it holds them."""
+    votes, bookmarked, following = caching.viewer_marks(
+        user.pk, thread.pk, lambda: _viewer_marks_from_db(user=user, thread=thread), found
+    )
+    return set(votes), bookmarked, following
+
+
+def _viewer_marks_from_db(*, user: Any, thread: Thread) -> tuple[frozenset[tuple[str, int]], bool, bool]:
     """(the user's votes on the thread and its replies, bookmarked?, following?) in one query.
 
     Plain SQL on purpose: the ORM spends about a millisecond of CPU compiling the three-part
@@ -314,7 +326,7 @@ def _viewer_marks(*, user: Any, thread: Thread) -> tuple[set[tuple[str, int]], b
                 following = True
             else:
                 my_votes.add(("thread", thread_id) if thread_id else ("reply", reply_id))
-    return my_votes, bookmarked, following
+    return frozenset(my_votes), bookmarked, following
 
 
 def _cached_replies(
@@ -331,7 +343,13 @@ def _cached_replies(
 
 
 def thread_page(
-    *, user: Any, thread: Thread, page: Any = 1, per_page: int = REPLIES_PER_PAGE, replies: list[Reply] | None = None
+    *,
+    user: Any,
+    thread: Thread,
+    page: Any = 1,
+    per_page: int = REPLIES_PER_PAGE,
+    replies: list[Reply] | None = None,
+    found: dict[str, Any] | None = None,
 ) -> ThreadPage:
     """Everything the thread page shows, in a fixed number of queries: for a short thread the
     replies (none with ``replies``, a bundle's every reply), then (signed in) the viewer's votes,
@@ -362,7 +380,7 @@ def thread_page(
     bookmarked = following = False
     authenticated = getattr(user, "is_authenticated", False)
     if authenticated:
-        my_votes, bookmarked, following = _viewer_marks(user=user, thread=thread)
+        my_votes, bookmarked, following = _viewer_marks(user=user, thread=thread, found=found)
     moderator = authenticated and access.is_space_moderator(user, thread.space)
     return ThreadPage(
         thread=thread,

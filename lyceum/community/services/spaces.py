@@ -595,11 +595,17 @@ def thread_lock(*, actor: Any, thread: Thread, locked: bool = True) -> Thread:
     return thread
 
 
-def thread_view(*, actor: Any, thread: Thread, viewer_key: str = "") -> bool:
-    """Count a view (once per viewer and thread every half hour). True if counted."""
+def thread_view(*, actor: Any, thread: Thread, viewer_key: str = "", known: dict[str, Any] | None = None) -> bool:
+    """Count a view (once per viewer and thread every half hour). True if counted. ``known``: a
+    ``get_many`` answer of this request (``caching.prefetch``) that already says the view was
+    counted lately (then no round trip to the cache)."""
     key = viewer_key or (f"u{actor.pk}" if getattr(actor, "is_authenticated", False) else "")
-    if key and not cache.add(f"community:view:{key}:{thread.pk}", 1, timeout=VIEW_DEDUPE_SECONDS):
-        return False
+    if key:
+        seen = caching.view_key(key, thread.pk)
+        if known is not None and known.get(seen) is not None:
+            return False
+        if not cache.add(seen, 1, timeout=VIEW_DEDUPE_SECONDS):
+            return False
     with transaction.atomic():
         Thread.objects.filter(pk=thread.pk).update(view_count=F("view_count") + 1)
         caching.thread_changed([thread.pk])

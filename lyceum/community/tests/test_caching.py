@@ -254,3 +254,44 @@ def test_a_membership_that_runs_out_closes_at_once(learner, monkeypatch):
     later = timezone.now() + timedelta(days=2)
     monkeypatch.setattr(timezone, "now", lambda: later)  # the commerce hook reads the clock too
     assert not access.can_read_space(_fresh(learner), paid)
+
+
+def _marks(html: str) -> tuple[bool, bool, bool]:
+    """(bookmarked, following, voted for the thread) as the thread's footer shows them."""
+    footer = html.split('id="thread"', 1)[1].split("</article>", 1)[0]
+    return ("★ Bookmarked" in footer, ">Unfollow<" in footer, "vote-button is-voted" in footer)
+
+
+def test_the_viewers_own_marks_show_at_once_and_stay_their_own(thread, learner, client_for):
+    someone = make_user("reader@example.org")
+    reader = client_for(someone)
+    for _ in range(2):  # the second page from the cache
+        assert _marks(_page(reader, thread)) == (False, False, False)
+    services.thread_bookmark(actor=someone, thread=thread)
+    assert _marks(_page(reader, thread)) == (True, False, False)
+    services.thread_follow(actor=someone, thread=thread)
+    assert _marks(_page(reader, thread)) == (True, True, False)
+    services.thread_vote(actor=someone, thread=thread)
+    assert _marks(_page(reader, thread)) == (True, True, True)
+    assert _marks(_page(client_for(learner), thread)) == (False, True, False)  # the asker follows their thread
+    services.thread_bookmark(actor=someone, thread=thread)  # toggles off
+    assert _marks(_page(reader, thread)) == (False, True, True)
+    services.thread_unfollow(actor=someone, thread=thread)
+    assert _marks(_page(reader, thread)) == (False, False, True)
+
+
+def test_a_repeat_view_costs_no_cache_write(thread, learner, client_for):
+    client = client_for(learner)
+    _page(client, thread)
+    _page(client, thread)
+    from django.core.cache import cache
+
+    calls = []
+    real_add = cache.add
+    cache.add = lambda *a, **k: calls.append(a) or real_add(*a, **k)  # type: ignore[method-assign]
+    try:
+        _page(client, thread)
+    finally:
+        del cache.add
+    assert calls == []
+    assert Thread.objects.get(pk=thread.pk).view_count == 1

@@ -199,8 +199,8 @@ def _thread_context(
     reply_form: ReplyForm | None = None,
     bundle: selectors.ThreadBundle | None = None,
 ) -> dict:
-    replies = bundle.replies if bundle is not None else None
-    tp = selectors.thread_page(user=request.user, thread=thread, page=page, replies=replies)
+    replies, found = (bundle.replies, bundle.found) if bundle is not None else (None, None)
+    tp = selectors.thread_page(user=request.user, thread=thread, page=page, replies=replies, found=found)
     return {
         "tp": tp,
         "reply_rows": reply_rows(user=request.user, thread=thread, tp=tp),
@@ -227,7 +227,7 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if reply_id.isdigit():
         page = selectors.reply_page_number(thread=thread, reply_id=int(reply_id))
     viewer = "" if request.user.is_authenticated else (request.session.session_key or client_ip(request))
-    services.thread_view(actor=request.user, thread=thread, viewer_key=viewer)
+    services.thread_view(actor=request.user, thread=thread, viewer_key=viewer, known=bundle.found)
     return render(request, "community/spaces/thread.html", _thread_context(request, thread, page, bundle=bundle))
 
 
