@@ -88,3 +88,11 @@ def test_the_current_section_is_marked_on_every_page(client_for, learner):
         assert re.search(rf'href="{courses}"\s*aria-current="page"', on_catalog)
         assert not re.search(rf'href="{community}"\s*aria-current="page"', on_catalog)
         assert 'aria-current="page"' not in elsewhere
+
+
+@pytest.mark.django_db
+def test_only_signed_in_pages_load_the_bell_script(client, client_for, learner):
+    member = client_for(learner)
+    for _ in range(2):
+        assert "js/notifications" not in _page(client)
+        assert "js/notifications" in _page(member)
