@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, _get_user_session_key, load_backend
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model, load_backend
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AnonymousUser
 from django.db.models.signals import post_delete, post_save
@@ -116,7 +116,7 @@ def session_user(request: HttpRequest) -> Any:
     """``django.contrib.auth.get_user`` with the row from ``user_cached`` (same checks, same order)."""
     user = None
     try:
-        user_id = _get_user_session_key(request)
+        user_id = get_user_model()._meta.pk.to_python(request.session[SESSION_KEY])  # as Django's
         backend_path = request.session[BACKEND_SESSION_KEY]
     except KeyError:
         pass
