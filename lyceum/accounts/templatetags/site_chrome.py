@@ -127,7 +127,7 @@ class NavMarks(NamedTuple):
 
 @register.simple_tag(takes_context=True)
 def nav_marks(context: Any) -> NavMarks:
-    """``{% nav_marks as here %}``: the request's place in the main navigation, a small value a
+    """``{% nav_marks as site_nav_current %}``: the request's place in the main navigation, a small value a
     ``chrome_cached`` navigation can vary on (instead of the path itself)."""
     request = context.get("request")
     if request is None:
