@@ -26,3 +26,6 @@ class AccountsConfig(AppConfig):
         from .user_cache import connect as connect_user_cache
 
         connect_user_cache()  # the cached user rows are dropped when users change (user_cache.py)
+        from .mfa_cache import connect as connect_mfa_cache
+
+        connect_mfa_cache()  # the staff two-factor check's answers (mfa_cache.py)

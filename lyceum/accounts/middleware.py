@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
+from lyceum.accounts.mfa_cache import connect as _connect_mfa_cache
 from lyceum.accounts.roles_cache import connect as _connect_roles_cache
 from lyceum.accounts.roles_cache import user_roles_prime
 from lyceum.accounts.selectors import user_must_enable_mfa
@@ -20,6 +21,7 @@ from lyceum.accounts.user_cache import session_user
 
 _connect_roles_cache()  # also done in AccountsConfig.ready; connecting twice is a no-op (dispatch_uid)
 _connect_user_cache()
+_connect_mfa_cache()
 
 
 def _session_user(request: HttpRequest) -> object:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
@@ -50,7 +49,9 @@ def user_must_enable_mfa(*, user: User | AnonymousUser) -> bool:
     is_staff_role = user.is_staff or user.is_superuser or bool(required & user.roles)
     if not is_staff_role:
         return False
-    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    from .mfa_cache import has_totp
+
+    return not has_totp(user_id=user.pk)
 
 
 def topic_list() -> QuerySet[Topic]:
