@@ -4,7 +4,8 @@ The thread page used to work this out in the template: five includes, up to seve
 and a dozen permission comparisons per reply, about three quarters of a millisecond of CPU per
 reply. Here every URL is reversed once per page and formatted per reply, and every per-reply
 decision (who may edit, delete, accept, report, reply, vote) is a plain value the flat
-``_reply.html`` prints. Nothing here is cached across requests: all of it depends on the viewer.
+``{% reply_html %}`` prints (``templatetags/community_replies.py``, the same HTML as ``_reply.html``
+without the template engine). Nothing here is cached across requests: all of it depends on the viewer.
 """
 
 from __future__ import annotations
