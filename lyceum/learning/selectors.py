@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connections, router
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -149,6 +150,22 @@ def _course_queryset(outline_only: bool = False) -> QuerySet[Course]:
     )
 
 
+_PROGRESS_FIELDS = [f.attname for f in LessonProgress._meta.concrete_fields]
+_PROGRESS_SQL = "SELECT {} FROM {} WHERE user_id = %s AND course_id = %s".format(  # noqa: S608 - model metadata
+    ", ".join(f.column for f in LessonProgress._meta.concrete_fields), LessonProgress._meta.db_table
+)
+
+
+def _progress_rows(user_id: int, course_id: int) -> list[LessonProgress]:
+    """A learner's progress rows in a course. On every lesson page: the statement is written out
+    once instead of compiled by the ORM per request (a third of the read's CPU)."""
+    using = router.db_for_read(LessonProgress)
+    with connections[using].cursor() as cursor:
+        cursor.execute(_PROGRESS_SQL, [user_id, course_id])
+        rows = cursor.fetchall()
+    return [LessonProgress.from_db(using, _PROGRESS_FIELDS, row) for row in rows]
+
+
 _COURSE_ID_BY_SLUG: dict[str, int] = {}  # per process; a wrong guess only costs a second round trip
 
 
@@ -189,7 +206,7 @@ def course_page(*, user: Any, slug: str, outline_only: bool = False) -> CoursePa
         raise NotFound(_("No such course."))
     progress: dict[int, LessonProgress] = {}
     if user.is_authenticated:
-        progress = {p.lesson_id: p for p in LessonProgress.objects.filter(user=user, course=course)}
+        progress = {p.lesson_id: p for p in _progress_rows(user.pk, course.pk)}
     now = timezone.now()
     modules: list[ModuleRow] = []
     total_seconds = completed = required = count = 0

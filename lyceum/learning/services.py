@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -115,6 +114,12 @@ def _progress_row(user: Any, lesson: Lesson, at: datetime | None = None) -> Less
     return progress
 
 
+_LAST_LESSON_SQL = (
+    "UPDATE learning_enrollment SET last_lesson_id = %s, last_activity_at = %s, updated_at = %s"
+    " WHERE user_id = %s AND course_id = %s AND revoked_at IS NULL AND (access_until IS NULL OR access_until > %s)"
+)
+
+
 def lesson_view_record(
     *, user: Any, lesson: Lesson, at: datetime | None = None, progress: LessonProgress | None = None
 ) -> LessonProgress | None:
@@ -138,10 +143,13 @@ def lesson_view_record(
 
 def _view_record(user: Any, lesson: Lesson, at: datetime | None) -> None:
     now = timezone.now()
-    # the active enrollment (not revoked, not expired), in one statement: no row to lock and re-read
-    Enrollment.objects.filter(user=user, course_id=lesson.course_id, revoked_at__isnull=True).filter(
-        Q(access_until__isnull=True) | Q(access_until__gt=now)
-    ).update(last_lesson=lesson, last_activity_at=at or now, updated_at=now)
+    # the active enrollment (not revoked, not expired), in one statement: no row to lock and re-read;
+    # written out once (the ORM compiled this UPDATE on every lesson page: three quarters of its CPU)
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LAST_LESSON_SQL, [lesson.pk, adapt(at or now), adapt(now), user.pk, lesson.course_id, adapt(now)]
+        )
     events.emit("lesson.viewed", actor=user, obj=lesson, at=at, course=lesson.course_id)
 
 
