@@ -95,3 +95,22 @@ def test_a_locked_thread_without_the_csrf_token_prints_the_same(thread, learner,
     response = client.get(f"/community/t/{thread.pk}/")
     context = Context({"rows": response.context["reply_rows"], "reply_url": "/r/", "unaccept_url": "/u/"})
     assert FAST.render(context) == REFERENCE.render(context)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_blank_reply_box_is_what_the_template_prints(language):
+    from lyceum.community.forms_spaces import ReplyForm
+    from lyceum.community.views.thread_rows import blank_reply_form_html
+
+    reference = Template(
+        '{% include "partials/_field.html" with field=reply_form.body %}\n      {{ reply_form.parent }}'
+    )
+    with translation.override(language):
+        assert blank_reply_form_html() == reference.render(Context({"reply_form": ReplyForm()}))
+        assert blank_reply_form_html() == reference.render(Context({"reply_form": ReplyForm()}))  # remembered
+
+
+def test_a_reply_refused_shows_its_error_in_the_reply_box(thread, learner, client_for):
+    response = client_for(learner).post(f"/community/t/{thread.pk}/reply/", {"body": ""})
+    assert response.status_code == 422
+    assert 'class="field field-invalid"' in response.content.decode()

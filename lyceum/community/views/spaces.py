@@ -29,7 +29,7 @@ from ..forms_spaces import ReplyForm, SpaceForm, ThreadEditForm, ThreadForm
 from ..models import Reply, Space, SpaceKind, Thread, ThreadKind
 from ..selectors import spaces as selectors
 from ..services import spaces as services
-from .thread_rows import reply_rows
+from .thread_rows import blank_reply_form_html, reply_rows
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -211,6 +211,7 @@ def _thread_context(
         "space": thread.space,
         "voted_thread": ("thread", thread.pk) in tp.my_votes,
         "reply_form": reply_form or ReplyForm(),
+        "reply_form_html": blank_reply_form_html() if reply_form is None else "",
         "reply_body_max": ReplyForm.base_fields["body"].max_length,
     }
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
+from django.template import engines
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from ..models import Reply, Thread, ThreadKind
 from ..selectors.spaces import ThreadPage
@@ -36,6 +39,15 @@ class _PageUrls:
 
     @classmethod
     def build(cls) -> _PageUrls:
+        """Reversed once per process, URL configuration, script prefix and language."""
+        key = (get_urlconf(), get_script_prefix(), get_language())
+        urls = _URLS.get(key)
+        if urls is None:
+            urls = _URLS[key] = cls._reverse()
+        return urls
+
+    @classmethod
+    def _reverse(cls) -> _PageUrls:
         return cls(
             member=url_pattern("accounts:member"),
             vote=url_pattern("community:reply-vote"),
@@ -44,6 +56,27 @@ class _PageUrls:
             edit=url_pattern("community:reply-edit"),
             delete=url_pattern("community:reply-delete"),
         )
+
+
+_URLS: dict[tuple[Any, str, str | None], _PageUrls] = {}
+
+# The reply box of a page without a submitted form: the same for everyone (per language), printed
+# as thread.html's ``{% include "partials/_field.html" with field=reply_form.body %}`` and
+# ``{{ reply_form.parent }}`` would (a bound form, with its errors, is rendered by the template).
+_BLANK_FORM_SOURCE = '{% include "partials/_field.html" with field=reply_form.body %}\n      {{ reply_form.parent }}'
+_BLANK_FORMS: dict[str | None, SafeString] = {}
+
+
+def blank_reply_form_html() -> SafeString:
+    language = get_language()
+    html = _BLANK_FORMS.get(language)
+    if html is None:
+        from ..forms_spaces import ReplyForm
+
+        html = _BLANK_FORMS[language] = (
+            engines["django"].from_string(_BLANK_FORM_SOURCE).render({"reply_form": ReplyForm()})
+        )
+    return html
 
 
 def _row(r: Reply, *, thread: Thread, tp: ThreadPage, uid: int | None, voted: set[int], urls: _PageUrls,
