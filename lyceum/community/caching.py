@@ -319,7 +319,7 @@ def connect() -> None:
     for model in (Space, CommunityTag):
         post_save.connect(_on_shared_changed, sender=model, dispatch_uid=uid + f"{model.__name__}_saved")
         post_delete.connect(_on_shared_changed, sender=model, dispatch_uid=uid + f"{model.__name__}_deleted")
-    for model in (Vote, Bookmark, ThreadFollow):
-        post_save.connect(_on_mark_changed, sender=model, dispatch_uid=uid + f"{model.__name__}_mark_saved")
-        post_delete.connect(_on_mark_changed, sender=model, dispatch_uid=uid + f"{model.__name__}_mark_deleted")
+    for mark in (Vote, Bookmark, ThreadFollow):
+        post_save.connect(_on_mark_changed, sender=mark, dispatch_uid=uid + f"{mark.__name__}_mark_saved")
+        post_delete.connect(_on_mark_changed, sender=mark, dispatch_uid=uid + f"{mark.__name__}_mark_deleted")
     post_save.connect(_on_user_saved, sender=get_user_model(), dispatch_uid=uid + "user_saved")

@@ -14,7 +14,7 @@ from django import template
 from django.utils import formats
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 from django.utils.translation import gettext
 
 register = template.Library()
@@ -77,7 +77,7 @@ def render_reply(x: dict[str, Any], nested: bool, page: _Page) -> str:
         avatar = f'<img class="avatar" src="{e(x["avatar_url"])}" alt="" width="24" height="24">'
     else:
         avatar = f'<span class="avatar avatar-initial" aria-hidden="true" data-size="24">{e(x["initial"])}</span>'
-    name = e(x["name"])
+    name: str = e(x["name"])
     if x["member_url"]:
         name = f'<a class="author-link" href="{e(x["member_url"])}">{name}</a>'
     badge = f'<span class="badge">{t["author"]}</span>' if x["by_asker"] else ""
