@@ -24,7 +24,9 @@ own copy, unpickled, so nothing set on one request's user reaches another reques
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -46,8 +48,20 @@ USER_SECONDS = 300  # the bound for changes that send no signal (raw SQL)
 VERSION_SECONDS = 7 * 24 * 3600
 
 
+@lru_cache(maxsize=1)
+def _schema() -> str:
+    """The stored rows are pickled model instances: a deploy that changes the user's columns (or
+    Django) reads fresh rows instead of unpickling old ones."""
+    import django
+
+    from .models import User
+
+    names = ",".join(field.attname for field in User._meta.concrete_fields)
+    return hashlib.sha256(f"{django.__version__}:{names}".encode()).hexdigest()[:8]
+
+
 def _entry_key(user_id: Any) -> str:
-    return f"accounts:user:{user_id}"
+    return f"accounts:user:{user_id}:{_schema()}"
 
 
 def _version_key(user_id: Any) -> str:

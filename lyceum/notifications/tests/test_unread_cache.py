@@ -124,7 +124,7 @@ def test_the_count_comes_with_the_signed_in_users_row_in_one_round_trip(client_f
     assert _badge(client) == 1
 
     with_count = [keys for keys in calls if f"notifications:unread:{learner.pk}" in keys]
-    assert len(with_count) == 1 and f"accounts:user:{learner.pk}" in with_count[0]
+    assert len(with_count) == 1 and f"accounts:user:{learner.pk}:v" in with_count[0]  # the user's version
 
 
 def test_a_count_fetched_before_a_change_in_the_same_request_is_not_shown(learner):
