@@ -2,7 +2,7 @@
 
 Django's ``AuthenticationMiddleware`` reads the user's row on every signed-in request (one
 query). ``lyceum.accounts.middleware.AuthenticationMiddleware`` does the same through
-``session_user``, which answers from the cache under ``accounts:user:<id>``; the session is
+``session_user``, which answers from the cache under ``accounts:user:<id>:<schema>``; the session is
 verified exactly as ``django.contrib.auth.get_user`` does (the backend must still let the user
 authenticate, i.e. ``is_active``; the session's auth hash must match the password's, so a
 password change still signs other sessions out; fallback secret keys still cycle the session).
