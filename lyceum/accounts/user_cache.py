@@ -44,7 +44,7 @@ from .versioned_cache import MISS, versioned_get_with, versioned_set, versions_r
 
 GENERATION_KEY = "accounts:user:generation"
 TAG = "accounts:user"
-USER_SECONDS = 300  # the bound for changes that send no signal (raw SQL)
+USER_SECONDS = 300  # the bound for changes that send no signal (raw SQL) or a retire lost while Redis was away
 VERSION_SECONDS = 7 * 24 * 3600
 
 
