@@ -21,7 +21,8 @@ services. The database keeps a ``bench_web_dataset`` row recording the scale: a 
 with the same scale reuses the data (``--rebuild`` drops and builds it again).
 
 Load: a pool of 200 learners (enrolled in the first 10 courses) gets sessions, created
-directly in the configured session engine with the server's per-run SECRET_KEY, and personal
+directly in the configured session engine with the server's per-run SECRET_KEY (their requests
+also carry a CSRF cookie, as a browser that signed in through the form does), and personal
 API tokens (``accounts.services.token_create``). gunicorn runs with ``deploy/gunicorn.conf.py``
 and production settings (DEBUG=0, Redis cache and sessions, LYCEUM_DB_CONN_MAX_AGE=60,
 LYCEUM_BEHIND_PROXY=1 with the ``X-Forwarded-Proto: https`` an nginx in front would send,
@@ -783,6 +784,8 @@ def sign_in_pool() -> list[dict[str, Any]]:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.models import Session
 
+    from django.utils.crypto import get_random_string
+
     from lyceum.accounts.models import ApiToken, User
     from lyceum.accounts.services import token_create
 
@@ -798,7 +801,7 @@ def sign_in_pool() -> list[dict[str, Any]]:
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         _, key = token_create(user=user, name="bench-web")
-        pool.append({"id": user.pk, "session": session.session_key, "token": key})
+        pool.append({"id": user.pk, "session": session.session_key, "token": key, "csrf": get_random_string(32)})
     return pool
 
 
@@ -820,7 +823,10 @@ def request_lists(pool: list[dict[str, Any]]) -> dict[str, list[tuple[str, str, 
     visitor = [*browser, f"Cookie: {VISIT_COOKIE}={today}.{'0' * 32}"]
 
     def member(k: int) -> list[str]:
-        return [*browser, f"Cookie: {cookie}={pool[k % len(pool)]['session']}"]
+        # A signed-in browser also holds the CSRF cookie it got with the sign-in form; without it every
+        # page would mint a new secret and set a cookie, work a real member's browser does not cause.
+        learner = pool[k % len(pool)]
+        return [*browser, f"Cookie: {cookie}={learner['session']}; {settings.CSRF_COOKIE_NAME}={learner['csrf']}"]
 
     courses = list(Course.objects.filter(slug__startswith="bench-course-").order_by("id"))
     members_courses = courses[:POOL_COURSES]
@@ -1144,8 +1150,8 @@ def render(
         f"- Software: Python {info['python']}, Django {info['django']}, gunicorn {info['gunicorn']}, "
         f"PostgreSQL {info['postgresql']}, Redis {info['redis']}, wrk {info['wrk']}",
         f"- Dataset: {counts}; built in {dataset['build_seconds']:.0f} s",
-        "- Signed-in pages rotate over 200 learners' sessions; the progress call over their API tokens and "
-        "video lessons, with growing positions.",
+        "- Signed-in pages rotate over 200 learners' sessions (each browser with its session and CSRF cookies); "
+        "the progress call over their API tokens and video lessons, with growing positions.",
         END,
     ]
     return text, "\n".join(md) + "\n"
