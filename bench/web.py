@@ -783,7 +783,6 @@ def sign_in_pool() -> list[dict[str, Any]]:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.models import Session
-
     from django.utils.crypto import get_random_string
 
     from lyceum.accounts.models import ApiToken, User
