@@ -35,7 +35,7 @@ token (``community:thread:tok:<id>``) and the shared ``community:threadpage:gen`
 **The viewer's marks** (``viewer_marks``): their votes on the thread and its replies, bookmark
 and follow, under ``community:marks:<user id>:<thread id>``, stamped with the viewer's marks token
 (``community:marks:tok:<user id>``: replaced when a ``Vote``, ``Bookmark`` or ``ThreadFollow`` of
-theirs is saved or deleted, model signals) and the thread's token (a new reply, a vote counted).
+theirs is saved or deleted, model signals; nobody else's action changes them).
 
 The thread page reads all of these, and whether the viewer's view was counted lately
 (``view_key``), with one ``get_many`` (``prefetch``).
@@ -163,30 +163,22 @@ def thread_bundle(thread_id: int, load: Callable[[], Any], found: dict[str, Any]
 
 
 def viewer_marks(user_id: int, thread_id: int, load: Callable[[], Any], found: dict[str, Any] | None = None) -> Any:
-    """The viewer's votes, bookmark and follow on a thread, cached or ``load()``. Valid while both
-    the thread's token (a reply added, a vote counted) and the viewer's marks token (any vote,
-    bookmark or follow of theirs saved or deleted) are the ones it was stored with."""
-    if changed_in_transaction(MARKS_TAG) or changed_in_transaction(THREADS_TAG):
+    """The viewer's votes, bookmark and follow on a thread, cached or ``load()``. Valid while the
+    viewer's marks token is the one it was stored with: only a ``Vote``, ``Bookmark`` or
+    ``ThreadFollow`` of theirs changes them (saved or deleted: model signals). Not tied to the
+    thread's token: a counted view or someone else's reply does not change them."""
+    if changed_in_transaction(MARKS_TAG):
         return load()
-    keys = [_marks_tok_key(user_id), _marks_key(user_id, thread_id), _thread_tok_key(thread_id)]
+    keys = [_marks_tok_key(user_id), _marks_key(user_id, thread_id)]
     if found is None or not _fetched(found, keys[1]):
         found = cache.get_many(keys)
-    mine, thread_tok = found.get(keys[0]), found.get(keys[2])
-    entry = found.get(keys[1])
-    if (
-        mine is not None
-        and thread_tok is not None
-        and isinstance(entry, tuple)
-        and len(entry) == 3
-        and entry[0] == mine
-        and entry[1] == thread_tok
-    ):
-        return entry[2]
+    mine, entry = found.get(keys[0]), found.get(keys[1])
+    if mine is not None and isinstance(entry, tuple) and len(entry) == 2 and entry[0] == mine:
+        return entry[1]
     mine = str(mine) if mine is not None else cache_token(keys[0])
-    thread_tok = str(thread_tok) if thread_tok is not None else cache_token(keys[2])
     marks = load()
-    if mine is not None and thread_tok is not None:
-        cache.set(keys[1], (mine, thread_tok, marks), timeout=MARKS_SECONDS)
+    if mine is not None:
+        cache.set(keys[1], (mine, marks), timeout=MARKS_SECONDS)
     return marks
 
 
