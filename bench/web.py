@@ -30,7 +30,9 @@ LYCEUM_BEHIND_PROXY=1 with the ``X-Forwarded-Proto: https`` an nginx in front wo
 lifted (one client with 32 connections would hit them at once: the benchmark measures the
 pages, not the limiter; nothing it sends is under a posting limit).
 Each page is first fetched once per distinct URL (up to 50) with urllib, which fails the run
-on anything but 200, then loaded by ``wrk -t2 -c32 -d30s --latency`` with
+on anything but 200, then loaded for ``--warmup`` seconds (10; not measured: Redis was flushed and
+the workers start cold, while a running site keeps its caches warm), then by
+``wrk -t2 -c32 -d30s --latency`` with
 ``bench/wrk/rotate.lua``, which rotates paths and headers per request and counts 3xx answers
 as errors beside wrk's own socket and 4xx/5xx errors. wrk runs on the same machine as the
 server, database and cache.
@@ -1126,7 +1128,9 @@ def render(
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `bench/web.py` (scale {dataset['scale']}): gunicorn "
         f"(`deploy/gunicorn.conf.py`, {info['server']}) with DEBUG=0 on PostgreSQL and Redis, driven by "
-        f"`wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency` per page. wrk runs on the same "
+        f"`wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency` per page, after "
+        f"{args.warmup} s of the same load that is not measured (the caches a running site keeps warm start empty: "
+        "Redis is flushed before the run and every gunicorn worker starts cold). wrk runs on the same "
         "cores as the server, PostgreSQL and Redis, so every figure includes its share of the CPU. The API "
         "rate limits were lifted for the run; requests carry the `X-Forwarded-Proto: https` nginx sends.",
         "",
@@ -1180,6 +1184,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=int, default=1, help="multiply learners, enrollments, events, threads")
     parser.add_argument("--duration", type=int, default=30, help="seconds of load per page")
+    parser.add_argument(
+        "--warmup", type=int, default=10, help="seconds of the same load before each measured run (not measured)"
+    )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--pages", default=",".join(PAGES), help=f"a subset of {','.join(PAGES)}")
@@ -1253,7 +1260,10 @@ def main() -> None:
         for page in pages:
             path = workdir / f"{page}.txt"
             write_requests(path, lists[page])
-            print(f"  {page:<12} {args.duration} s ...", end="", flush=True)
+            print(f"  {page:<12} {args.warmup} s warm-up + {args.duration} s ...", end="", flush=True)
+            server.log.flush()
+            if args.warmup > 0:  # steady state: the per-page caches filled, as on a site that is running
+                run_wrk(server.base, path, argparse.Namespace(**{**vars(args), "duration": args.warmup}))
             server.log.flush()
             offset = server.log_path.stat().st_size
             r = run_wrk(server.base, path, args)
