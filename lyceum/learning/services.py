@@ -214,11 +214,17 @@ def _progress_advance_quietly(user: Any, lesson: Lesson, position: int) -> Lesso
         found = cursor.fetchone()
     if found is None:
         return None
-    pk, position_seconds, furthest, percent, completed_at, first_viewed_at = found
+    return _returned_row(user, lesson, found, params["now"])
+
+
+def _returned_row(user: Any, lesson: Lesson, found: Any, now: datetime) -> LessonProgress:
+    """The progress row an advancing statement returned (id, position, furthest, percent,
+    completed_at, first_viewed_at), as a saved instance."""
+    pk, position_seconds, furthest, percent, completed_at, first_viewed_at = found[:6]
     row = LessonProgress(
         id=pk, user=user, lesson=lesson, course_id=lesson.course_id, position_seconds=position_seconds,
         furthest_seconds=furthest, percent=percent, completed_at=completed_at,
-        first_viewed_at=first_viewed_at, updated_at=params["now"],
+        first_viewed_at=first_viewed_at, updated_at=now,
     )  # fmt: skip
     row._state.adding = False
     row._state.db = connection.alias
@@ -238,15 +244,7 @@ def _progress_advance(user: Any, lesson: Lesson, position: int) -> tuple[LessonP
             found = cursor.fetchone()
         if found is None:
             return None
-        pk, position_seconds, furthest, percent, completed_at, first_viewed_at, before = found
-        row = LessonProgress(
-            id=pk, user=user, lesson=lesson, course_id=lesson.course_id, position_seconds=position_seconds,
-            furthest_seconds=furthest, percent=percent, completed_at=completed_at,
-            first_viewed_at=first_viewed_at, updated_at=params["now"],
-        )  # fmt: skip
-        row._state.adding = False
-        row._state.db = connection.alias
-        return row, before
+        return _returned_row(user, lesson, found, params["now"]), found[6]
     progress = LessonProgress.objects.select_for_update().filter(user=user, lesson=lesson).first()
     if progress is None:
         return None
