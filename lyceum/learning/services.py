@@ -205,16 +205,21 @@ def _progress_advance_quietly(user: Any, lesson: Lesson, position: int) -> Lesso
     """The row moved to ``position`` when that announces nothing (PostgreSQL), else None."""
     if connection.vendor != "postgresql":
         return None
+    now = timezone.now()
+    found = _advance_statement(_ADVANCE_QUIET_SQL, user, lesson, position, now)
+    return None if found is None else _returned_row(user, lesson, found, now)
+
+
+def _advance_statement(sql: str, user: Any, lesson: Lesson, position: int, now: datetime) -> Any:
+    """Run one of the advancing statements for the learner's row of the lesson: the row it
+    returned, or None (no row, or the quiet statement's condition did not hold)."""
     params = {
         "user": user.pk, "lesson": lesson.pk, "position": position, "duration": lesson.duration_seconds or 0,
-        "now": timezone.now(), "complete_at": COMPLETE_AT_PERCENT,
+        "now": now, "complete_at": COMPLETE_AT_PERCENT,
     }  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(_ADVANCE_QUIET_SQL, params)
-        found = cursor.fetchone()
-    if found is None:
-        return None
-    return _returned_row(user, lesson, found, params["now"])
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _returned_row(user: Any, lesson: Lesson, found: Any, now: datetime) -> LessonProgress:
@@ -235,16 +240,9 @@ def _progress_advance(user: Any, lesson: Lesson, position: int) -> tuple[LessonP
     """Move an existing progress row to ``position``: (the row, its percent before), or None when
     the learner has no row for the lesson yet."""
     if connection.vendor == "postgresql":
-        params = {
-            "user": user.pk, "lesson": lesson.pk, "position": position,
-            "duration": lesson.duration_seconds or 0, "now": timezone.now(),
-        }  # fmt: skip
-        with connection.cursor() as cursor:
-            cursor.execute(_ADVANCE_SQL, params)
-            found = cursor.fetchone()
-        if found is None:
-            return None
-        return _returned_row(user, lesson, found, params["now"]), found[6]
+        now = timezone.now()
+        found = _advance_statement(_ADVANCE_SQL, user, lesson, position, now)
+        return None if found is None else (_returned_row(user, lesson, found, now), found[6])
     progress = LessonProgress.objects.select_for_update().filter(user=user, lesson=lesson).first()
     if progress is None:
         return None
